@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "camkit",
+    products: [
+        .library(name: "CAMKit", targets: ["CAMKit"]),
+        .executable(name: "cam", targets: ["cam"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // libpng reports errors by longjmp; this C target keeps every setjmp/longjmp inside C.
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        .target(name: "ImageIO", dependencies: ["CPNG", "CPNGShim", "CJPEG"]),
+        .target(name: "Inference", dependencies: ["CBLAS"]),
+        .target(name: "ONNX", dependencies: ["Inference"]),
+        .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX"]),
+        .executableTarget(name: "cam", dependencies: [
+            "CAMKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed POSIX file operation, with the system's reason.
+public struct FileError: Error, Sendable, Equatable {
+    /// `strerror` text, e.g. "No such file or directory".
+    public let reason: String
+    /// The errno value.
+    public let code: Int32
+
+    init(errno code: Int32) {
+        self.code = code
+        self.reason = String(cString: strerror(code))
+    }
+
+    init(reason: String) {
+        self.code = 0
+        self.reason = reason
+    }
+}
+
+/// Whole-file reads through POSIX calls: no Foundation, and errno preserved for messages.
+public enum FileBytes {
+    /// Reads the whole file; refuses directories and files larger than `limit` bytes.
+    public static func read(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileError(errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw FileError(errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(errno: EISDIR) }
+        let expected = Int(info.st_size)
+        if expected > limit { throw FileError(reason: "file is \(expected) bytes, over the limit of \(limit)") }
+        var bytes = [UInt8](repeating: 0, count: max(expected, 0))
+        var filled = 0
+        while filled < expected {
+            let n = bytes.withUnsafeMutableBytes { buf in
+                Glibc.read(fd, buf.baseAddress! + filled, expected - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError(errno: errno)
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        if filled < expected { bytes.removeLast(expected - filled) }
+        return bytes
+    }
+}

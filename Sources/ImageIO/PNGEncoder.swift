@@ -1,0 +1,81 @@
+import CPNGShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Encodes PNG files through libpng's classic API, with a chosen zlib level and filter.
+public struct PNGEncoder: Sendable {
+    /// PNG row filters, as libpng's `PNG_FILTER_*` mask bits.
+    public enum Filter: Int32, Sendable {
+        /// libpng's adaptive choice among all filters (best compression, slower).
+        case adaptive = 0
+        case none = 0x08
+        case sub = 0x10
+        case up = 0x20
+        case average = 0x40
+        case paeth = 0x80
+    }
+
+    /// zlib level 0...9. The default 1 favours speed, as OpenCV's PNG writer does:
+    /// overlays are written by the thousand.
+    public var compressionLevel: Int
+    /// Row filter.
+    public var filter: Filter
+    /// Written as the tEXt "Software" chunk; `nil` omits it.
+    public var software: String?
+
+    public init(compressionLevel: Int = 1, filter: Filter = .sub, software: String? = "camkit") {
+        self.compressionLevel = compressionLevel
+        self.filter = filter
+        self.software = software
+    }
+
+    /// The PNG bytes for an RGB image.
+    public func encode(_ image: RGBImage, path: String = "<memory>") throws(ImageError) -> [UInt8] {
+        try image.pixels.withUnsafeBufferPointer { buf throws(ImageError) in
+            try encode(samples: UnsafeRawBufferPointer(buf), width: image.width, height: image.height,
+                       channels: 3, bitDepth: 8, path: path)
+        }
+    }
+
+    /// The PNG bytes for 8-bit gray samples.
+    public func encodeGray8(_ samples: [UInt8], width: Int, height: Int, path: String = "<memory>") throws(ImageError) -> [UInt8] {
+        try samples.withUnsafeBufferPointer { buf throws(ImageError) in
+            try encode(samples: UnsafeRawBufferPointer(buf), width: width, height: height, channels: 1, bitDepth: 8, path: path)
+        }
+    }
+
+    /// The PNG bytes for 16-bit gray samples.
+    public func encodeGray16(_ samples: [UInt16], width: Int, height: Int, path: String = "<memory>") throws(ImageError) -> [UInt8] {
+        try samples.withUnsafeBufferPointer { buf throws(ImageError) in
+            try encode(samples: UnsafeRawBufferPointer(buf), width: width, height: height, channels: 1, bitDepth: 16, path: path)
+        }
+    }
+
+    /// The PNG bytes for 8-bit RGBA samples.
+    public func encodeRGBA8(_ samples: [UInt8], width: Int, height: Int, path: String = "<memory>") throws(ImageError) -> [UInt8] {
+        try samples.withUnsafeBufferPointer { buf throws(ImageError) in
+            try encode(samples: UnsafeRawBufferPointer(buf), width: width, height: height, channels: 4, bitDepth: 8, path: path)
+        }
+    }
+
+    func encode(samples: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int, bitDepth: Int,
+                path: String) throws(ImageError) -> [UInt8] {
+        precondition(samples.count == width * height * channels * bitDepth / 8, "sample count does not match size")
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = cpng_encode(samples.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(width), UInt32(height),
+                             Int32(channels), Int32(bitDepth), Int32(compressionLevel), filter.rawValue,
+                             software, &out, &size, &message, message.count)
+        if rc != 0 { throw .encodeFailed(path: path, detail: messageText(message)) }
+        defer { free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    /// Encodes and writes atomically (temporary file in the target folder, then rename).
+    public func write(_ image: RGBImage, to path: String) throws(ImageError) {
+        let bytes = try encode(image, path: path)
+        do { try AtomicFile.write(bytes, to: path) } catch { throw .unwritable(path: path, reason: error.reason) }
+    }
+}

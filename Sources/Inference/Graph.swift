@@ -1,0 +1,73 @@
+/// One node of a graph: an operator applied to named values. An empty input name is an
+/// omitted optional input.
+public struct Node: Sendable, Equatable {
+    public var name: String
+    public var op: Operator
+    public var inputs: [String]
+    public var outputs: [String]
+
+    public init(name: String, op: Operator, inputs: [String], outputs: [String]) {
+        self.name = name
+        self.op = op
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// A graph input: its name and shape, `nil` for a dimension fixed only at run time.
+public struct GraphInput: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int?]
+
+    public init(name: String, shape: [Int?]) {
+        self.name = name
+        self.shape = shape
+    }
+}
+
+/// A computation graph over named values, in topological order.
+public struct Graph: Sendable {
+    public var nodes: [Node]
+    /// Weights and other values known at load time.
+    public var constants: [String: ConstantValue]
+    public var inputs: [GraphInput]
+    public var outputs: [String]
+
+    public init(nodes: [Node], constants: [String: ConstantValue], inputs: [GraphInput], outputs: [String]) {
+        self.nodes = nodes
+        self.constants = constants
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    /// The node that produces `value`, if any.
+    public func producer(of value: String) -> Node? {
+        nodes.last { $0.outputs.contains(value) }
+    }
+
+    /// The nodes that read `value`.
+    public func consumers(of value: String) -> [Node] {
+        nodes.filter { $0.inputs.contains(value) }
+    }
+}
+
+/// Why a plan could not be made or run.
+public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missingValue(name: String, node: String)
+    case shapeMismatch(node: String, op: String, detail: String)
+    case notConstant(node: String, op: String, input: String)
+    case badInput(name: String, detail: String)
+    case tensorTooLarge(node: String, elements: Int, limit: Int)
+    case unsupported(node: String, op: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .missingValue(name, node): return "value '\(name)' needed by node '\(node)' is never produced"
+        case let .shapeMismatch(node, op, detail): return "\(op) node '\(node)': \(detail)"
+        case let .notConstant(node, op, input): return "\(op) node '\(node)': input '\(input)' must be known before the run (a constant or shape computation)"
+        case let .badInput(name, detail): return "input '\(name)': \(detail)"
+        case let .tensorTooLarge(node, elements, limit): return "node '\(node)' would allocate \(elements) elements, over the limit of \(limit)"
+        case let .unsupported(node, op, detail): return "\(op) node '\(node)': \(detail)"
+        }
+    }
+}

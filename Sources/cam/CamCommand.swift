@@ -1,0 +1,10 @@
+import ArgumentParser
+import CAMKit
+
+/// The `cam` command line.
+@main
+struct Cam: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cam",
+        abstract: "Explain image-classifier predictions with class activation maps.")
+}
