@@ -25,6 +25,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNX"]),
     ],
     swiftLanguageModes: [.v6]
 )

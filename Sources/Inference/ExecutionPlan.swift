@@ -1,0 +1,123 @@
+/// A graph lowered for one set of input shapes: kernels in order over a fixed set of buffers,
+/// allocated once. Running it allocates nothing but the returned output tensors.
+/// Not thread-safe: give each worker its own plan (weights are shared through `WeightStore`).
+public final class ExecutionPlan: @unchecked Sendable {
+    let steps: [Step]
+    /// Virtual buffer → physical pointer.
+    let pointers: [UnsafeMutablePointer<Float>]
+    let owned: [UnsafeMutablePointer<Float>]
+    let scratch: UnsafeMutablePointer<Float>?
+    let inputBindings: [(name: String, buffer: Int, shape: [Int])]
+    let outputBindings: [(name: String, value: Planner.Value)]
+    /// Floats allocated for activations and scratch (not weights).
+    public let arenaFloats: Int
+
+    init(planner: Planner, inputs: [(String, Int, [Int])], outputs: [(String, Planner.Value)]) {
+        steps = planner.steps
+        inputBindings = inputs.map { (name: $0.0, buffer: $0.1, shape: $0.2) }
+        outputBindings = outputs.map { (name: $0.0, value: $0.1) }
+        // Greedy assignment of activation buffers to physical slots by liveness.
+        var slotOf = [Int](repeating: -1, count: planner.buffers.count)
+        var slotSize: [Int] = []
+        var freeSlots: [Int] = []
+        var releaseAt: [Int: [Int]] = [:]
+        let order = planner.buffers.indices.filter { if case .activation = planner.buffers[$0].kind { return true }; return false }
+            .sorted { (planner.buffers[$0].defined, $0) < (planner.buffers[$1].defined, $1) }
+        var current = Int.min
+        for v in order {
+            let buf = planner.buffers[v]
+            if buf.defined != current {
+                for step in releaseAt.keys.sorted() where step < buf.defined {
+                    freeSlots += releaseAt[step]!
+                    releaseAt[step] = nil
+                }
+                current = buf.defined
+            }
+            let fitting = freeSlots.filter { slotSize[$0] >= buf.size }.min { slotSize[$0] < slotSize[$1] }
+            let slot: Int
+            if let fitting {
+                slot = fitting
+            } else if let largest = freeSlots.max(by: { slotSize[$0] < slotSize[$1] }) {
+                slot = largest
+                slotSize[slot] = buf.size
+            } else {
+                slotSize.append(buf.size)
+                slot = slotSize.count - 1
+            }
+            freeSlots.removeAll { $0 == slot }
+            slotOf[v] = slot
+            if buf.lastUse != Int.max { releaseAt[buf.lastUse, default: []].append(slot) }
+        }
+        var owned: [UnsafeMutablePointer<Float>] = slotSize.map { size in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(size, 1))
+            p.initialize(repeating: 0, count: max(size, 1))
+            return p
+        }
+        var arena = slotSize.reduce(0, +)
+        var pointers: [UnsafeMutablePointer<Float>] = []
+        for (v, buf) in planner.buffers.enumerated() {
+            switch buf.kind {
+            case .activation: pointers.append(owned[slotOf[v]])
+            case .weight(let p): pointers.append(p)
+            case .planConstant(let data):
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: max(data.count, 1))
+                data.withUnsafeBufferPointer { if let b = $0.baseAddress { p.initialize(from: b, count: data.count) } }
+                owned.append(p)
+                pointers.append(p)
+            }
+        }
+        let scratchCount = planner.steps.map { step -> Int in
+            if case .conv(let c) = step.kernel { return c.scratchCount }
+            return 0
+        }.max() ?? 0
+        scratch = scratchCount > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: scratchCount) : nil
+        arena += scratchCount
+        self.pointers = pointers
+        self.owned = owned
+        self.arenaFloats = arena
+    }
+
+    deinit {
+        for p in owned { p.deallocate() }
+        scratch?.deallocate()
+    }
+
+    /// Names and shapes of the inputs this plan was made for.
+    public var inputShapes: [String: [Int]] {
+        Dictionary(uniqueKeysWithValues: inputBindings.map { ($0.name, $0.shape) })
+    }
+
+    /// Runs the plan; `inputs` must have exactly the planned shapes.
+    public func run(_ inputs: [String: Tensor]) throws(InferenceError) -> [String: Tensor] {
+        for binding in inputBindings {
+            guard let t = inputs[binding.name] else { throw .badInput(name: binding.name, detail: "no tensor given") }
+            guard t.shape == binding.shape else { throw .badInput(name: binding.name, detail: "shape \(t.shape), plan made for \(binding.shape)") }
+            t.data.withUnsafeBufferPointer { pointers[binding.buffer].update(from: $0.baseAddress!, count: t.count) }
+        }
+        for step in steps { execute(step) }
+        var results: [String: Tensor] = [:]
+        for (name, value) in outputBindings {
+            switch value {
+            case .constant(let c): results[name] = Tensor(shape: c.shape, data: c.floats)
+            case .runtime(let b, let shape):
+                results[name] = Tensor(shape: shape, data: Array(UnsafeBufferPointer(start: pointers[b], count: shape.elementCount)))
+            }
+        }
+        return results
+    }
+
+    /// Kernel names with their cumulative time in seconds over `runs` runs, for profiles.
+    public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [(op: String, seconds: Double)] {
+        _ = try run(inputs)
+        var totals: [String: Duration] = [:]
+        let clock = ContinuousClock()
+        for _ in 0..<runs {
+            for step in steps {
+                let t = clock.measure { execute(step) }
+                totals[step.opName, default: .zero] += t
+            }
+        }
+        return totals.map { (op: $0.key, seconds: Double($0.value.components.attoseconds) / 1e18 + Double($0.value.components.seconds)) }
+            .sorted { $0.seconds > $1.seconds }
+    }
+}

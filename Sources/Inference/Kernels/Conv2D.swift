@@ -1,0 +1,153 @@
+import CBLAS
+
+/// 2-D convolution over NCHW with groups, strides, dilations and asymmetric pads, bias and a
+/// fused activation. Dense groups run as im2col + OpenBLAS sgemm (a 1×1 stride-1 unpadded
+/// convolution skips im2col: the input already is the GEMM operand); depthwise convolutions
+/// run a dedicated row-accumulating pointer loop.
+public struct Conv2D: Sendable {
+    public var batch: Int, inChannels: Int, inHeight: Int, inWidth: Int
+    public var outChannels: Int, kernelHeight: Int, kernelWidth: Int
+    public var strideH: Int, strideW: Int, dilationH: Int, dilationW: Int
+    /// top, left, bottom, right
+    public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
+    public var group: Int
+    public var activation: Activation?
+
+    public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
+                kernelHeight: Int, kernelWidth: Int, strides: [Int], dilations: [Int], pads: [Int],
+                group: Int, activation: Activation?) {
+        self.batch = batch; self.inChannels = inChannels; self.inHeight = inHeight; self.inWidth = inWidth
+        self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.strideH = strides[0]; self.strideW = strides[1]; self.dilationH = dilations[0]; self.dilationW = dilations[1]
+        self.padTop = pads[0]; self.padLeft = pads[1]; self.padBottom = pads[2]; self.padRight = pads[3]
+        self.group = group; self.activation = activation
+    }
+
+    public var outHeight: Int { (inHeight + padTop + padBottom - (dilationH * (kernelHeight - 1) + 1)) / strideH + 1 }
+    public var outWidth: Int { (inWidth + padLeft + padRight - (dilationW * (kernelWidth - 1) + 1)) / strideW + 1 }
+
+    var isDepthwise: Bool { group == inChannels && group == outChannels && group > 1 }
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideH == 1 && strideW == 1
+            && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
+    }
+
+    /// Floats of scratch space `run` needs.
+    public var scratchCount: Int {
+        if isDepthwise || isPointwise { return 0 }
+        return (inChannels / group) * kernelHeight * kernelWidth * outHeight * outWidth
+    }
+
+    /// Computes the convolution. `weights` is [M, C/group, kh, kw]; `bias` may be nil.
+    public func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
+        if isDepthwise {
+            runDepthwise(input: input, weights: weights, bias: bias, output: output)
+            return
+        }
+        let oh = outHeight, ow = outWidth, spatial = oh * ow
+        let cg = inChannels / group, mg = outChannels / group
+        let kdim = cg * kernelHeight * kernelWidth
+        for n in 0..<batch {
+            for g in 0..<group {
+                let x = input + (n * inChannels + g * cg) * inHeight * inWidth
+                let b: UnsafePointer<Float>
+                if isPointwise {
+                    b = x
+                } else {
+                    im2col(x, channels: cg, into: scratch!)
+                    b = UnsafePointer(scratch!)
+                }
+                let y = output + (n * outChannels + g * mg) * spatial
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kdim),
+                            1, weights + g * mg * kdim, Int32(kdim), b, Int32(spatial), 0, y, Int32(spatial))
+            }
+            epilogue(output + n * outChannels * spatial, bias: bias, spatial: spatial)
+        }
+    }
+
+    /// Adds the bias and applies the activation, one channel at a time while it is in cache.
+    func epilogue(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, spatial: Int) {
+        for m in 0..<outChannels {
+            let row = y + m * spatial
+            if let bias {
+                let bv = bias[m]
+                for i in 0..<spatial { row[i] += bv }
+            }
+            activation?.apply(row, count: spatial)
+        }
+    }
+
+    /// Unfolds input patches: row (c, ky, kx), column (oy, ox); zero where the patch leaves the image.
+    func im2col(_ x: UnsafePointer<Float>, channels: Int, into col: UnsafeMutablePointer<Float>) {
+        let oh = outHeight, ow = outWidth
+        var row = 0
+        for c in 0..<channels {
+            let plane = x + c * inHeight * inWidth
+            for ky in 0..<kernelHeight {
+                for kx in 0..<kernelWidth {
+                    let dst = col + row * oh * ow
+                    let xOffset = kx * dilationW - padLeft
+                    // valid ox: 0 <= ox*s + xOffset < inWidth
+                    let oxStart = min(ow, xOffset >= 0 ? 0 : (-xOffset + strideW - 1) / strideW)
+                    let oxEnd = max(oxStart, min(ow, inWidth - xOffset <= 0 ? 0 : (inWidth - xOffset + strideW - 1) / strideW))
+                    for oy in 0..<oh {
+                        let iy = oy * strideH + ky * dilationH - padTop
+                        let d = dst + oy * ow
+                        if iy < 0 || iy >= inHeight {
+                            d.initialize(repeating: 0, count: ow)
+                            continue
+                        }
+                        let src = plane + iy * inWidth + xOffset
+                        for ox in 0..<oxStart { d[ox] = 0 }
+                        if strideW == 1 {
+                            (d + oxStart).update(from: src + oxStart, count: oxEnd - oxStart)
+                        } else {
+                            for ox in oxStart..<oxEnd { d[ox] = src[ox * strideW] }
+                        }
+                        for ox in oxEnd..<ow { d[ox] = 0 }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Depthwise: each output row accumulates kh·kw shifted input rows over its valid columns,
+    /// so the inner loop is branch-free and, at stride 1, contiguous.
+    func runDepthwise(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                      output: UnsafeMutablePointer<Float>) {
+        let oh = outHeight, ow = outWidth
+        let kk = kernelHeight * kernelWidth
+        for n in 0..<batch {
+            for c in 0..<inChannels {
+                let plane = input + (n * inChannels + c) * inHeight * inWidth
+                let out = output + (n * inChannels + c) * oh * ow
+                let w = weights + c * kk
+                let bv = bias?[c] ?? 0
+                for oy in 0..<oh {
+                    let d = out + oy * ow
+                    d.initialize(repeating: bv, count: ow)
+                    for ky in 0..<kernelHeight {
+                        let iy = oy * strideH + ky * dilationH - padTop
+                        if iy < 0 || iy >= inHeight { continue }
+                        let srcRow = plane + iy * inWidth
+                        for kx in 0..<kernelWidth {
+                            let wv = w[ky * kernelWidth + kx]
+                            let xOffset = kx * dilationW - padLeft
+                            let oxStart = min(ow, xOffset >= 0 ? 0 : (-xOffset + strideW - 1) / strideW)
+                            let oxEnd = max(oxStart, min(ow, inWidth - xOffset <= 0 ? 0 : (inWidth - xOffset + strideW - 1) / strideW))
+                            let src = srcRow + xOffset
+                            if strideW == 1 {
+                                for ox in oxStart..<oxEnd { d[ox] += wv * src[ox] }
+                            } else {
+                                for ox in oxStart..<oxEnd { d[ox] += wv * src[ox * strideW] }
+                            }
+                        }
+                    }
+                }
+                activation?.apply(out, count: oh * ow)
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CBLAS
+
+/// Gemm (Y = alpha·A'·B' + beta·C) and NumPy-style batched MatMul through OpenBLAS sgemm.
+public enum MatrixMultiply {
+    /// A is [M,K] (or [K,M] with transA), B is [K,N] (or [N,K] with transB); C broadcasts to [M,N].
+    public static func gemm(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafePointer<Float>?, cShape: [Int],
+                            m: Int, n: Int, k: Int, alpha: Float, beta: Float, transA: Bool, transB: Bool,
+                            into y: UnsafeMutablePointer<Float>) {
+        var betaBlas: Float = 0
+        if let c, beta != 0 {
+            var scale = beta
+            Broadcast.apply(c, cShape, &scale, [1], into: y, outShape: [m, n], *)
+            betaBlas = 1
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
+                    betaBlas, y, Int32(n))
+    }
+
+    /// MatMul output shape with NumPy rules (1-D operands promoted, batch dims broadcast).
+    public static func matMulShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        guard !a.isEmpty, !b.isEmpty else { return nil }
+        let a2 = a.count == 1 ? [1, a[0]] : a
+        let b2 = b.count == 1 ? [b[0], 1] : b
+        guard a2[a2.count - 1] == b2[b2.count - 2] else { return nil }
+        guard let batch = Broadcast.shape(Array(a2.dropLast(2)), Array(b2.dropLast(2))) else { return nil }
+        var out = batch + [a2[a2.count - 2], b2[b2.count - 1]]
+        if b.count == 1 { out.removeLast() }
+        if a.count == 1 { out.remove(at: out.count - (b.count == 1 ? 1 : 2)) }
+        return out
+    }
+
+    public static func matMul(a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int], into y: UnsafeMutablePointer<Float>) {
+        let a2 = aShape.count == 1 ? [1, aShape[0]] : aShape
+        let b2 = bShape.count == 1 ? [bShape[0], 1] : bShape
+        let m = a2[a2.count - 2], k = a2[a2.count - 1], n = b2[b2.count - 1]
+        let aBatch = Array(a2.dropLast(2)), bBatch = Array(b2.dropLast(2))
+        let batch = Broadcast.shape(aBatch, bBatch) ?? []
+        let batchCount = batch.elementCount
+        let sa = Broadcast.strides(of: aBatch, in: batch), sb = Broadcast.strides(of: bBatch, in: batch)
+        for i in 0..<batchCount {
+            var rem = i, offA = 0, offB = 0
+            for axis in stride(from: batch.count - 1, through: 0, by: -1) {
+                let idx = rem % batch[axis]
+                rem /= batch[axis]
+                offA += idx * sa[axis]
+                offB += idx * sb[axis]
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                        a + offA * m * k, Int32(k), b + offB * k * n, Int32(n), 0, y + i * m * n, Int32(n))
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// Reductions (mean, sum, max) over a set of axes, and softmax along one axis.
+public enum Reduce {
+    /// Reduces `input` of `shape` over `axes` (sorted, normalised) into `out` (keepdims layout irrelevant: same order).
+    public static func run(_ op: ReduceOp, _ input: UnsafePointer<Float>, shape: [Int], axes: Set<Int>, into out: UnsafeMutablePointer<Float>) {
+        let rank = shape.count
+        let outShape = (0..<rank).map { axes.contains($0) ? 1 : shape[$0] }
+        let outStrides = outShape.rowMajorStrides
+        let outCount = outShape.elementCount
+        let initial: Float = op == .max ? -Float.infinity : 0
+        out.initialize(repeating: initial, count: outCount)
+        let count = shape.elementCount
+        var index = [Int](repeating: 0, count: rank)
+        var o = 0
+        for i in 0..<count {
+            let v = input[i]
+            if op == .max { out[o] = max(out[o], v) } else { out[o] += v }
+            var axis = rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if !axes.contains(axis) { o += outStrides[axis] }
+                if index[axis] < shape[axis] { break }
+                if !axes.contains(axis) { o -= outStrides[axis] * shape[axis] }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        if op == .mean {
+            let n = Float(count / max(outCount, 1))
+            for i in 0..<outCount { out[i] /= n }
+        }
+    }
+
+    /// Softmax (or log-softmax) over the middle axis of an [outer, axis, inner] view.
+    public static func softmax(_ input: UnsafePointer<Float>, outer: Int, axis: Int, inner: Int, log: Bool, into out: UnsafeMutablePointer<Float>) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * axis * inner + i
+                var m = -Float.infinity
+                for a in 0..<axis { m = max(m, input[base + a * inner]) }
+                var sum: Float = 0
+                for a in 0..<axis { sum += expf(input[base + a * inner] - m) }
+                let logSum = logf(sum)
+                for a in 0..<axis {
+                    let x = input[base + a * inner] - m
+                    out[base + a * inner] = log ? x - logSum : expf(x) / sum
+                }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

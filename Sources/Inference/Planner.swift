@@ -1,0 +1,119 @@
+/// Turns a graph plus concrete input shapes into an `ExecutionPlan`: shapes inferred, constant
+/// subgraphs folded, each remaining node lowered to one kernel, buffers shared by liveness.
+struct Planner {
+    enum Value {
+        case constant(ConstantValue)
+        case runtime(buffer: Int, shape: [Int])
+
+        var shape: [Int] {
+            switch self {
+            case .constant(let c): return c.shape
+            case .runtime(_, let s): return s
+            }
+        }
+    }
+
+    enum BufferKind {
+        case activation
+        case weight(UnsafeMutablePointer<Float>)
+        case planConstant([Float])
+    }
+
+    struct VirtualBuffer {
+        var kind: BufferKind
+        var size: Int
+        var defined: Int
+        var lastUse: Int
+    }
+
+    let graph: Graph
+    let weights: WeightStore
+    let limit: Int
+    var values: [String: Value] = [:]
+    var buffers: [VirtualBuffer] = []
+    var steps: [Step] = []
+    var constantBuffers: [String: Int] = [:]
+
+    init(graph: Graph, weights: WeightStore, limit: Int) {
+        self.graph = graph
+        self.weights = weights
+        self.limit = limit
+        for (name, c) in graph.constants { values[name] = .constant(c) }
+    }
+
+    mutating func newBuffer(_ size: Int, node: String) throws(InferenceError) -> Int {
+        if size > limit { throw .tensorTooLarge(node: node, elements: size, limit: limit) }
+        buffers.append(VirtualBuffer(kind: .activation, size: size, defined: steps.count, lastUse: steps.count))
+        return buffers.count - 1
+    }
+
+    /// The buffer holding a value for a runtime step (constants get a pinned buffer once).
+    mutating func buffer(for name: String, _ value: Value) -> Int {
+        switch value {
+        case .runtime(let b, _):
+            buffers[b].lastUse = max(buffers[b].lastUse, steps.count)
+            return b
+        case .constant(let c):
+            if let b = constantBuffers[name] { return b }
+            let kind: BufferKind
+            if let p = weights.pointer(name) { kind = .weight(p) } else { kind = .planConstant(c.floats) }
+            buffers.append(VirtualBuffer(kind: kind, size: c.shape.elementCount, defined: -1, lastUse: Int.max))
+            constantBuffers[name] = buffers.count - 1
+            return buffers.count - 1
+        }
+    }
+
+    mutating func plan(inputs: [String: [Int]], outputs: [String]) throws(InferenceError) -> ExecutionPlan {
+        var inputBindings: [(String, Int, [Int])] = []
+        for input in graph.inputs where values[input.name] == nil {
+            guard let shape = inputs[input.name] else { throw .badInput(name: input.name, detail: "no tensor given") }
+            guard shape.count == input.shape.count else {
+                throw .badInput(name: input.name, detail: "rank \(shape.count), model expects \(input.shape.count)")
+            }
+            for (given, wanted) in zip(shape, input.shape) where wanted != nil && wanted != given {
+                throw .badInput(name: input.name, detail: "shape \(shape), model expects \(input.shape.map { $0.map(String.init) ?? "?" })")
+            }
+            let b = try newBuffer(shape.elementCount, node: input.name)
+            buffers[b].defined = -1
+            values[input.name] = .runtime(buffer: b, shape: shape)
+            inputBindings.append((input.name, b, shape))
+        }
+        for node in graph.nodes {
+            let operands: [Value?] = try node.inputs.map { name throws(InferenceError) -> Value? in
+                if name.isEmpty { return nil }
+                guard let v = values[name] else { throw .missingValue(name: name, node: node.name) }
+                return v
+            }
+            let results = try lower(node, operands)
+            for (name, v) in zip(node.outputs, results) where !name.isEmpty { values[name] = v }
+        }
+        var outputBindings: [(String, Value)] = []
+        for name in outputs {
+            guard let v = values[name] else { throw .missingValue(name: name, node: "<output>") }
+            if case .runtime(let b, _) = v { buffers[b].lastUse = Int.max }
+            outputBindings.append((name, v))
+        }
+        return ExecutionPlan(planner: self, inputs: inputBindings, outputs: outputBindings)
+    }
+
+    func fail(_ node: Node, _ detail: String) -> InferenceError {
+        .shapeMismatch(node: node.name, op: node.op.name, detail: detail)
+    }
+
+    func constant(_ node: Node, _ operands: [Value?], _ index: Int) throws(InferenceError) -> ConstantValue? {
+        guard index < operands.count, let v = operands[index] else { return nil }
+        guard case .constant(let c) = v else { throw .notConstant(node: node.name, op: node.op.name, input: node.inputs[index]) }
+        return c
+    }
+
+    /// Emits a step whose single output has `shape`.
+    mutating func emit(_ node: Node, _ kernel: Kernel, inputs: [Int], shape: [Int]) throws(InferenceError) -> [Value] {
+        let b = try newBuffer(shape.elementCount, node: node.name)
+        steps.append(Step(node: node.name, opName: node.op.name, kernel: kernel, inputs: inputs, outputs: [b]))
+        return [.runtime(buffer: b, shape: shape)]
+    }
+
+    mutating func runtimeInputs(_ node: Node, _ operands: [Value?]) -> [Int] {
+        zip(node.inputs, operands).map { name, v in v.map { buffer(for: name, $0) } ?? -1 }
+    }
+}

@@ -1,0 +1,25 @@
+/// Float constants copied once into stable memory, shared read-only by every plan of a model
+/// (and so by every worker thread), so a new input shape costs no weight copies.
+public final class WeightStore: @unchecked Sendable {
+    struct Entry {
+        let pointer: UnsafeMutablePointer<Float>
+        let shape: [Int]
+    }
+    private(set) var entries: [String: Entry] = [:]
+
+    /// Copies every float constant of the graph.
+    public init(constants: [String: ConstantValue]) {
+        for (name, value) in constants {
+            guard case .float(let t) = value else { continue }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(t.count, 1))
+            t.data.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: t.count) }
+            entries[name] = Entry(pointer: p, shape: t.shape)
+        }
+    }
+
+    func pointer(_ name: String) -> UnsafeMutablePointer<Float>? { entries[name]?.pointer }
+
+    deinit {
+        for entry in entries.values { entry.pointer.deallocate() }
+    }
+}

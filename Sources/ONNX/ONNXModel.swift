@@ -1,0 +1,97 @@
+import Inference
+
+/// An ONNX file read and converted to an `Inference.Graph`, with what `cam model` reports.
+public struct ONNXModel: Sendable {
+    /// The converted graph (before load-time rewrites).
+    public let graph: Graph
+    /// Default-domain opset.
+    public let opset: Int
+    public let producer: String
+    /// Op types in file order, for histograms.
+    public let opTypes: [String]
+    /// Where it was read from.
+    public let path: String
+
+    /// Largest accepted model file: 2 GiB (protobuf's own limit).
+    public static let defaultMaxFileBytes = Int(Int32.max)
+    /// Largest accepted node count.
+    public static let defaultMaxNodes = 100_000
+
+    /// Reads and converts `path`. Unsupported operators are reported here, before any image is read.
+    public static func load(path: String, maxFileBytes: Int = defaultMaxFileBytes, maxNodes: Int = defaultMaxNodes) throws(ONNXError) -> ONNXModel {
+        let bytes: [UInt8]
+        bytes = try ModelFile.read(path, limit: maxFileBytes)
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        return try parse(bytes, path: path, modelFolder: folder, maxNodes: maxNodes)
+    }
+
+    /// Converts model bytes; `modelFolder` resolves external data (nil forbids it).
+    public static func parse(_ bytes: [UInt8], path: String = "<memory>", modelFolder: String? = nil,
+                             maxNodes: Int = defaultMaxNodes) throws(ONNXError) -> ONNXModel {
+        let proto: ModelProto
+        do { proto = try ModelProto.parse(bytes) } catch { throw .malformed(path: path, detail: error.description) }
+        let opset = Int(proto.opsetImports.first { $0.domain == "" || $0.domain == "ai.onnx" }?.version ?? 0)
+        guard opset > 0 else { throw .malformed(path: path, detail: proto.opsetImports.isEmpty && proto.graph.nodes.isEmpty ? "not an ONNX model (no graph, no opset)" : "no default-domain opset import") }
+        let g = proto.graph
+        guard g.nodes.count <= maxNodes else { throw .tooManyNodes(count: g.nodes.count, limit: maxNodes) }
+        var constants: [String: ConstantValue] = [:]
+        for t in g.initializers { constants[t.name] = try TensorDecoding.decode(t, modelFolder: modelFolder) }
+        var nodes: [Node] = []
+        for (index, n) in g.nodes.enumerated() {
+            let name = n.name.isEmpty ? "\(n.opType)_\(index)" : n.name
+            guard n.domain.isEmpty || n.domain == "ai.onnx" else { throw .unsupportedOperator(type: "\(n.domain).\(n.opType)", node: name, opset: opset) }
+            if n.opType == "Constant" {
+                guard let out = n.outputs.first else { throw .malformed(path: path, detail: "Constant node '\(name)' has no output") }
+                constants[out] = try OperatorMapping.constantValue(n, name: name)
+                continue
+            }
+            let op = try OperatorMapping.map(n, name: name, opset: opset)
+            nodes.append(Node(name: name, op: op, inputs: n.inputs, outputs: n.outputs))
+        }
+        var inputs: [GraphInput] = []
+        for vi in g.inputs where constants[vi.name] == nil {
+            guard vi.elemType == 1 || vi.elemType == 0 else {
+                throw .unsupportedDataType(tensor: vi.name, dataType: Int(vi.elemType))
+            }
+            let shape: [Int?] = (vi.shape ?? []).map { d in
+                if case .value(let v) = d, v > 0 { return Int(v) }
+                return nil
+            }
+            inputs.append(GraphInput(name: vi.name, shape: shape))
+        }
+        let graph = Graph(nodes: nodes, constants: constants, inputs: inputs, outputs: g.outputs.map(\.name))
+        return ONNXModel(graph: graph, opset: opset, producer: proto.producerName + (proto.producerVersion.isEmpty ? "" : " " + proto.producerVersion),
+                         opTypes: g.nodes.map(\.opType), path: path)
+    }
+
+    /// Number of float parameters in the initializers.
+    public var parameterCount: Int {
+        graph.constants.values.reduce(0) { sum, c in
+            if case .float(let t) = c { return sum + t.count }
+            return sum
+        }
+    }
+}
+
+/// Reading the model file with a size limit.
+enum ModelFile {
+    static func read(_ path: String, limit: Int) throws(ONNXError) -> [UInt8] {
+        guard let fp = fopen(path, "rb") else { throw .unreadable(path: path, reason: String(decoding: Array(UnsafeBufferPointer(start: strerror(errno), count: Int(strlen(strerror(errno))))).map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+        defer { fclose(fp) }
+        var st = stat()
+        if fstat(fileno(fp), &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw .unreadable(path: path, reason: "is a directory") }
+        fseek(fp, 0, SEEK_END)
+        let size = ftell(fp)
+        guard size >= 0 else { throw .unreadable(path: path, reason: "cannot determine size") }
+        guard size <= limit else { throw .tooLarge(path: path, bytes: size, limit: limit) }
+        fseek(fp, 0, SEEK_SET)
+        var bytes = [UInt8](repeating: 0, count: size)
+        let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, fp) }
+        guard n == size else { throw .unreadable(path: path, reason: "short read") }
+        return bytes
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
