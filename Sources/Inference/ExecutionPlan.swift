@@ -121,3 +121,20 @@ public final class ExecutionPlan: @unchecked Sendable {
             .sorted { $0.seconds > $1.seconds }
     }
 }
+
+extension ExecutionPlan {
+    /// Floating-point operations of one run (2 per multiply-add; convolutions and matrix products only).
+    public var flops: Int {
+        steps.reduce(0) { total, step in
+            switch step.kernel {
+            case .conv(let c):
+                return total + 2 * c.batch * c.outChannels * c.outHeight * c.outWidth * (c.inChannels / c.group) * c.kernelHeight * c.kernelWidth
+            case let .gemm(m, n, k, _, _, _, _, _): return total + 2 * m * n * k
+            case let .matMul(a, b):
+                let m = a.count >= 2 ? a[a.count - 2] : 1, k = a.last ?? 1, n = b.count >= 2 ? b[b.count - 1] : 1
+                return total + 2 * m * n * k * max(1, a.dropLast(2).reduce(1, *))
+            default: return total
+            }
+        }
+    }
+}

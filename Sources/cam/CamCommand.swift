@@ -6,5 +6,8 @@ import CAMKit
 struct Cam: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cam",
-        abstract: "Explain image-classifier predictions with class activation maps.")
+        abstract: "Explain image-classifier predictions with class activation maps.",
+        version: CAMKitVersion.string,
+        subcommands: [Explain.self, RunModel.self, ModelInfo.self],
+        defaultSubcommand: Explain.self)
 }

@@ -1,0 +1,23 @@
+/// Why a model cannot be explained, or an explanation failed.
+public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The path from the logits back to the global pool contains a non-linear node.
+    case headNotLinear(node: String, op: String)
+    /// No global average pool was found before the logits.
+    case noGlobalPool(output: String)
+    case badSidecar(path: String, detail: String)
+    case badLabels(path: String, detail: String)
+    case badClass(String, classes: Int)
+    case unsupportedInput(detail: String)
+
+    public var description: String {
+        switch self {
+        case let .headNotLinear(node, op):
+            return "the classifier head is not linear after the global pool: node '\(node)' (\(op)) — CAM needs GAP → linear; use --method gradcam for such heads"
+        case let .noGlobalPool(output): return "no global average pool found on the path to '\(output)'"
+        case let .badSidecar(path, detail): return "\(path): bad model sidecar (\(detail))"
+        case let .badLabels(path, detail): return "\(path): bad labels file (\(detail))"
+        case let .badClass(c, classes): return "--class \(c): not a label or an index below \(classes)"
+        case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Inference
+
+/// The classifier head found in a graph: the feature tensor F (K×h×w) that a global average pool
+/// reduces, and the linear map from pooled features to logits folded into W (C×K) and b (C).
+public struct CAMHead: Sendable {
+    /// Name of the feature tensor (the pool's input).
+    public let featureName: String
+    /// Name of the logits value (before any Softmax).
+    public let logitsName: String
+    /// Whether the graph output is a Softmax of the logits.
+    public let outputIsSoftmax: Bool
+    /// C×K row-major.
+    public let weights: [Float]
+    public let bias: [Float]
+    public let classes: Int
+    public let channels: Int
+    /// The pool node's name and op.
+    public let poolNode: String
+
+    /// Traces the graph output back through linear nodes to the last global average pool.
+    public static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
+        guard let out = output ?? graph.outputs.first else { throw .noGlobalPool(output: "<none>") }
+        var value = out
+        var softmax = false
+        // Linear steps from the pooled vector to the logits, collected output-first.
+        enum Step { case matrix([Float], rows: Int, cols: Int), addBias([Float]), scale(Float), passthrough }
+        var stepsBackward: [Step] = []
+        var logitsName = out
+        while true {
+            guard let node = graph.producer(of: value) else { throw .noGlobalPool(output: out) }
+            func constant(_ i: Int) -> ConstantValue? { i < node.inputs.count ? graph.constants[node.inputs[i]] : nil }
+            func runtimeInput() -> String? { node.inputs.first { !$0.isEmpty && graph.constants[$0] == nil } }
+            switch node.op {
+            case .softmax, .logSoftmax:
+                guard stepsBackward.isEmpty, !softmax else { throw .headNotLinear(node: node.name, op: node.op.name) }
+                softmax = true
+                value = node.inputs[0]
+                logitsName = value
+                continue
+            case .identity, .flatten, .reshape, .squeeze, .unsqueeze:
+                stepsBackward.append(.passthrough)
+                value = node.inputs[0]
+                continue
+            case .gemm(let alpha, let beta, let transA, let transB):
+                guard !transA, let b = constant(1), case .float(let bt) = b, bt.shape.count == 2 else { throw .headNotLinear(node: node.name, op: "Gemm") }
+                // B' is [K, N]; as a matrix acting on x: y = alpha · B'ᵀ x → rows N, cols K.
+                let (k, n) = transB ? (bt.shape[1], bt.shape[0]) : (bt.shape[0], bt.shape[1])
+                var m = [Float](repeating: 0, count: n * k)
+                for r in 0..<n { for c in 0..<k { m[r * k + c] = alpha * (transB ? bt.data[r * k + c] : bt.data[c * n + r]) } }
+                if let c = constant(2) {
+                    let cv = c.floats
+                    stepsBackward.append(.addBias(cv.count == n ? cv.map { $0 * beta } : [Float](repeating: (cv.first ?? 0) * beta, count: n)))
+                }
+                stepsBackward.append(.matrix(m, rows: n, cols: k))
+                value = node.inputs[0]
+                continue
+            case .matMul:
+                guard let b = constant(1), case .float(let bt) = b, bt.shape.count == 2 else { throw .headNotLinear(node: node.name, op: "MatMul") }
+                let k = bt.shape[0], n = bt.shape[1]
+                var m = [Float](repeating: 0, count: n * k)
+                for r in 0..<n { for c in 0..<k { m[r * k + c] = bt.data[c * n + r] } }
+                stepsBackward.append(.matrix(m, rows: n, cols: k))
+                value = node.inputs[0]
+                continue
+            case .binary(let op) where op == .add || op == .sub:
+                guard let x = runtimeInput(), let cIndex = node.inputs.firstIndex(where: { graph.constants[$0] != nil }),
+                      let c = graph.constants[node.inputs[cIndex]] else { throw .headNotLinear(node: node.name, op: node.op.name) }
+                if op == .sub && cIndex == 0 { throw .headNotLinear(node: node.name, op: "Sub") }
+                stepsBackward.append(.addBias(c.floats.map { op == .sub ? -$0 : $0 }))
+                value = x
+                continue
+            case .binary(.mul), .binary(.div):
+                guard let x = runtimeInput(), let c = node.inputs.compactMap({ graph.constants[$0] }).first, c.floats.count == 1 else {
+                    throw .headNotLinear(node: node.name, op: node.op.name)
+                }
+                let s = c.floats[0]
+                if case .binary(.div) = node.op, node.inputs[0] != x { throw .headNotLinear(node: node.name, op: "Div") }
+                stepsBackward.append(.scale({ if case .binary(.div) = node.op { return 1 / s }; return s }()))
+                value = x
+                continue
+            case .globalAveragePool:
+                return try fold(stepsBackward, feature: node.inputs[0], logits: logitsName, softmax: softmax, pool: node.name)
+            case .reduce(.mean, let axes, _, _) where Set(axes ?? []) == [2, 3] || Set(axes ?? []) == [-1, -2]:
+                return try fold(stepsBackward, feature: node.inputs[0], logits: logitsName, softmax: softmax, pool: node.name)
+            default:
+                throw .headNotLinear(node: node.name, op: node.op.name)
+            }
+
+            func fold(_ steps: [Step], feature: String, logits: String, softmax: Bool, pool: String) throws(CAMError) -> CAMHead {
+                // Forward order: from pooled features (dimension K, unknown until the first matrix) to logits.
+                var w: [Float]? = nil, rows = 0, cols = 0
+                var bias: [Float]? = nil
+                var scale: Float = 1
+                for step in steps.reversed() {
+                    switch step {
+                    case .passthrough: break
+                    case .scale(let s):
+                        scale *= s
+                        if let b = bias { bias = b.map { $0 * s } }
+                        if let m = w { w = m.map { $0 * s } }
+                    case .addBias(let add):
+                        if let b = bias { bias = zip(b, add.count == b.count ? add : [Float](repeating: add.first ?? 0, count: b.count)).map(+) } else { bias = add }
+                    case .matrix(let m, let r, let c):
+                        if let prev = w {
+                            guard c == rows else { throw .headNotLinear(node: pool, op: "shape mismatch") }
+                            var product = [Float](repeating: 0, count: r * cols)
+                            for i in 0..<r { for j in 0..<cols { var s: Float = 0; for t in 0..<c { s += m[i * c + t] * prev[t * cols + j] }; product[i * cols + j] = s } }
+                            w = product
+                            if let b = bias { bias = (0..<r).map { i in (0..<c).reduce(0) { $0 + m[i * c + $1] * b[$1] } } }
+                            rows = r
+                        } else {
+                            w = scale == 1 ? m : m.map { $0 * scale }
+                            rows = r; cols = c
+                            if let b = bias { bias = (0..<r).map { i in (0..<c).reduce(0) { $0 + m[i * c + $1] * b[$1] } } }
+                        }
+                    }
+                }
+                guard let w else {
+                    // A class map before the pool (SqueezeNet/NIN): W is the identity on its channels.
+                    return CAMHead(featureName: feature, logitsName: logits, outputIsSoftmax: softmax, weights: [], bias: bias ?? [],
+                                   classes: 0, channels: 0, poolNode: pool)
+                }
+                return CAMHead(featureName: feature, logitsName: logits, outputIsSoftmax: softmax, weights: w,
+                               bias: bias ?? [Float](repeating: 0, count: rows), classes: rows, channels: cols, poolNode: pool)
+            }
+        }
+    }
+
+    /// For an identity head (class map before the pool), fills in W = I once K is known.
+    public func resolved(channels k: Int) -> CAMHead {
+        guard classes == 0 else { return self }
+        var w = [Float](repeating: 0, count: k * k)
+        for i in 0..<k { w[i * k + i] = 1 }
+        return CAMHead(featureName: featureName, logitsName: logitsName, outputIsSoftmax: outputIsSoftmax, weights: w,
+                       bias: bias.count == k ? bias : [Float](repeating: 0, count: k), classes: k, channels: k, poolNode: poolNode)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Inference
+import ONNX
+
+/// A model ready to explain: graph, CAM head, preprocessing recipe and labels.
+public final class Classifier: Sendable {
+    public let modelPath: String
+    public let model: ONNXModel
+    public let engine: InferenceEngine
+    public let head: CAMHead
+    public let config: ModelSidecar
+    public let labels: [String]
+    public let inputName: String
+
+    /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
+    public init(modelPath: String, labelsPath: String? = nil, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
+        self.modelPath = modelPath
+        model = try ONNXModel.load(path: modelPath)
+        var config = try ModelSidecar.load(besideModel: modelPath) ?? ModelSidecar()
+        configure(&config)
+        self.config = config
+        guard model.graph.inputs.count == 1, let input = model.graph.inputs.first else {
+            throw CAMError.unsupportedInput(detail: "the model has \(model.graph.inputs.count) runtime inputs; camkit needs one image input")
+        }
+        guard input.shape.count == 4, input.shape[1] == nil || input.shape[1] == 3 else {
+            throw CAMError.unsupportedInput(detail: "input '\(input.name)' has shape \(input.shape.map { $0.map(String.init) ?? "?" }), expected N×3×H×W")
+        }
+        inputName = input.name
+        head = try CAMHead.discover(in: model.graph)
+        engine = InferenceEngine(graph: model.graph, keep: [head.featureName, head.logitsName])
+        let folder = (modelPath as NSString).deletingLastPathComponent
+        let labelFile = labelsPath ?? config.labels.map { (folder as NSString).appendingPathComponent($0) }
+        if let labelFile {
+            guard let text = try? String(contentsOfFile: labelFile, encoding: .utf8) else {
+                throw CAMError.badLabels(path: labelFile, detail: "cannot read")
+            }
+            labels = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else {
+            labels = []
+        }
+    }
+
+    /// Label of class `i`, or its index as text.
+    public func label(_ i: Int) -> String { i < labels.count ? labels[i] : String(i) }
+
+    /// A per-worker handle with its own plans (one per input shape).
+    public func makeSession() -> ClassifierSession { ClassifierSession(classifier: self) }
+}
+
+/// The forward pass for one worker: caches a plan per input shape (plans are not thread-safe).
+public final class ClassifierSession {
+    let classifier: Classifier
+    var plans: [[Int]: ExecutionPlan] = [:]
+
+    init(classifier: Classifier) { self.classifier = classifier }
+
+    /// Logits [C] and features [K, h, w] for one input tensor.
+    public func run(_ input: Tensor) throws -> (logits: [Float], features: Tensor, head: CAMHead) {
+        let c = classifier
+        let plan: ExecutionPlan
+        if let cached = plans[input.shape] {
+            plan = cached
+        } else {
+            plan = try c.engine.makePlan(inputShapes: [c.inputName: input.shape], outputs: [c.head.featureName, c.head.logitsName])
+            if plans.count > 8 { plans.removeAll() }
+            plans[input.shape] = plan
+        }
+        let out = try plan.run([c.inputName: input])
+        let features = out[c.head.featureName]!
+        let logits = out[c.head.logitsName]!
+        let head = c.head.resolved(channels: features.shape[1])
+        return (logits.data, Tensor(shape: Array(features.shape.dropFirst()), data: features.data), head)
+    }
+}

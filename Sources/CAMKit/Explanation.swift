@@ -1,0 +1,94 @@
+import ImageIO
+import Inference
+
+/// One prediction.
+public struct Prediction: Codable, Sendable, Equatable {
+    public var index: Int
+    public var label: String
+    public var probability: Float
+    public var logit: Float
+}
+
+/// One explained class of one photo.
+public struct ExplainedClass: Codable, Sendable, Equatable {
+    public var index: Int
+    public var label: String
+    /// Path of the overlay PNG, relative to the output folder.
+    public var overlay: String?
+    /// Path of the raw map `.npy`, when saved.
+    public var raw: String?
+    public var box: [Int]?
+    public var peak: [Int]?
+    public var flat: Bool
+    /// Share of the positive map mass inside the box.
+    public var massInBox: Float?
+
+    enum CodingKeys: String, CodingKey { case index, label, overlay, raw, box, peak, flat, massInBox = "mass_in_box" }
+}
+
+/// What camkit computed for one photo, before anything is written.
+public struct PhotoExplanation: Sendable {
+    public var photo: RGBImage
+    public var geometry: Geometry
+    public var predictions: [Prediction]
+    public var maps: [(index: Int, raw: ClassActivationMap, photoMap: [Float], flat: Bool, localisation: Localisation, massInBox: Float?)]
+}
+
+/// Settings of an explanation run.
+public struct ExplainSettings: Sendable {
+    public var topK = 1
+    /// Explain this class instead of the top ones.
+    public var classIndex: Int?
+    public var boxThreshold: Float = 0.2
+    public var overlay = Overlay()
+    public var drawBoxes = false
+    public var saveRaw = false
+    public var decode = DecodeOptions()
+
+    public init() {}
+}
+
+/// Photo → predictions → maps at photo resolution → localisation.
+public enum Explainer {
+    public static func explain(_ photo: RGBImage, session: ClassifierSession, settings: ExplainSettings) throws -> PhotoExplanation {
+        let c = session.classifier
+        let (tensor, geometry) = Preprocessor(config: c.config).prepare(photo)
+        let (logits, features, head) = try session.run(tensor)
+        let probabilities = softmax(logits)
+        let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        let k = max(settings.topK, 1)
+        let predictions = order.prefix(max(k, 5)).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
+        let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
+        var maps: [(Int, ClassActivationMap, [Float], Bool, Localisation, Float?)] = []
+        for cls in classes {
+            let raw = ClassActivationMap.compute(head: head, features: features, classIndex: cls)
+            let (norm, flat) = raw.normalized()
+            let photoMap = MapUpsampler.toPhoto(norm, width: raw.width, height: raw.height, geometry: geometry)
+            let loc = flat ? Localisation(box: nil, peak: nil) : Localisation.find(map: photoMap, width: photo.width, height: photo.height, threshold: settings.boxThreshold)
+            maps.append((cls, raw, photoMap, flat, loc, loc.box.map { massInside(photoMap, width: photo.width, box: $0) }))
+        }
+        return PhotoExplanation(photo: photo, geometry: geometry, predictions: Array(predictions.prefix(max(k, 1))),
+                                maps: maps.map { (index: $0.0, raw: $0.1, photoMap: $0.2, flat: $0.3, localisation: $0.4, massInBox: $0.5) })
+    }
+
+    static func softmax(_ x: [Float]) -> [Float] {
+        let m = x.max() ?? 0
+        let e = x.map { expf($0 - m) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+
+    static func massInside(_ map: [Float], width: Int, box: [Int]) -> Float {
+        var inside: Float = 0, total: Float = 0
+        for (i, v) in map.enumerated() where v > 0 {
+            total += v
+            let x = i % width, y = i / width
+            if x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3] { inside += v }
+        }
+        return total > 0 ? inside / total : 0
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

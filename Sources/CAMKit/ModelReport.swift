@@ -1,0 +1,42 @@
+import Foundation
+import Inference
+import ONNX
+
+/// The text `cam model` prints: inputs, outputs, opset, op histogram, parameters, FLOPs and the CAM head.
+public enum ModelReport {
+    public static func describe(path: String, size: Int?) throws -> String {
+        let model = try ONNXModel.load(path: path)
+        let sidecar = try? ModelSidecar.load(besideModel: path)
+        let side = size ?? sidecar?.inputSize ?? 224
+        var lines: [String] = []
+        lines.append("model: \(path)")
+        lines.append("producer: \(model.producer.isEmpty ? "?" : model.producer), opset \(model.opset)")
+        for input in model.graph.inputs {
+            lines.append("input: \(input.name) [\(input.shape.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]")
+        }
+        lines.append("outputs: \(model.graph.outputs.joined(separator: ", "))")
+        var histogram: [String: Int] = [:]
+        for op in model.opTypes { histogram[op, default: 0] += 1 }
+        lines.append("ops: " + histogram.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        lines.append("parameters: \(model.parameterCount)")
+        if let input = model.graph.inputs.first {
+            let shape = input.shape.enumerated().map { i, d in d ?? (i == 0 ? 1 : i == 1 ? 3 : side) }
+            let engine = InferenceEngine(graph: model.graph)
+            do {
+                let plan = try engine.makePlan(inputShapes: [input.name: shape])
+                lines.append(String(format: "FLOPs at [%@]: %.3f G (multiply-adds ×2), activation memory %.1f MiB",
+                                    shape.map(String.init).joined(separator: ", "), Double(plan.flops) / 1e9, Double(plan.arenaFloats * 4) / 1048576))
+            } catch {
+                lines.append("plan at \(shape): \(error)")
+            }
+        }
+        do {
+            let head = try CAMHead.discover(in: model.graph)
+            let classes = head.classes == 0 ? "identity (class map before the pool)" : "\(head.classes)×\(head.channels)"
+            lines.append("CAM head: features '\(head.featureName)' → \(head.poolNode) → linear \(classes) → logits '\(head.logitsName)'\(head.outputIsSoftmax ? " → Softmax" : "")")
+        } catch {
+            lines.append("CAM head: none — \(error)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

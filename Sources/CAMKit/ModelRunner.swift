@@ -1,0 +1,64 @@
+import Foundation
+import ImageIO
+import Inference
+import ONNX
+
+/// Runs a model on `.npy` inputs and writes the requested values as `.npy` (for `cam run`).
+public enum ModelRunner {
+    /// Why `cam run` failed.
+    public enum RunError: Error, CustomStringConvertible {
+        case input(path: String, detail: String)
+        case inputCount(given: Int, expected: Int)
+        case write(path: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case let .input(path, detail): return "\(path): \(detail)"
+            case let .inputCount(given, expected): return "\(given) --input files given, the model has \(expected) inputs"
+            case let .write(path, reason): return "\(path): cannot write (\(reason))"
+            }
+        }
+    }
+
+    /// Returns the lines to print.
+    public static func run(modelPath: String, inputPaths: [String], outputs: [String]?, outputFolder: String,
+                           threads: Int, repeats: Int) throws -> [String] {
+        InferenceEngine.setBLASThreads(threads)
+        let model = try ONNXModel.load(path: modelPath)
+        let wanted = outputs ?? model.graph.outputs
+        let engine = InferenceEngine(graph: model.graph, keep: Set(wanted))
+        guard inputPaths.count == engine.graph.inputs.count else {
+            throw RunError.inputCount(given: inputPaths.count, expected: engine.graph.inputs.count)
+        }
+        var tensors: [String: Tensor] = [:]
+        for (input, path) in zip(engine.graph.inputs, inputPaths) {
+            let bytes: [UInt8]
+            do { bytes = try FileBytes.read(path) } catch { throw RunError.input(path: path, detail: error.reason) }
+            do { tensors[input.name] = try NPYFile.parse(bytes).tensor() } catch { throw RunError.input(path: path, detail: error.description) }
+        }
+        let plan = try engine.makePlan(inputShapes: tensors.mapValues(\.shape), outputs: wanted)
+        var results = try plan.run(tensors)
+        var lines: [String] = []
+        if repeats > 1 {
+            var times: [Double] = []
+            let clock = ContinuousClock()
+            for _ in 0..<repeats {
+                let d = try clock.measure { results = try plan.run(tensors) }
+                times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
+            }
+            times.sort()
+            let batch = tensors.values.first?.shape.first ?? 1
+            lines.append(String(format: "forward: median %.3f ms, min %.3f ms over %d runs (batch %d, threads %d)",
+                                times[times.count / 2], times[0], repeats, batch, threads))
+        }
+        try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
+        for name in wanted {
+            let t = results[name]!
+            let safe = name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" }
+            let path = outputFolder + "/" + String(safe) + ".npy"
+            do { try AtomicFile.write(NPYFile.encode(t), to: path) } catch { throw RunError.write(path: path, reason: error.reason) }
+            lines.append("\(name) \(t.shape) -> \(path)")
+        }
+        return lines
+    }
+}

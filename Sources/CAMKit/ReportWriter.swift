@@ -1,0 +1,43 @@
+import Foundation
+import ImageIO
+
+/// Writes results.jsonl, results.csv, manifest.json and (optionally) index.html, each atomically.
+public enum ReportWriter {
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    public static func writeAll(records: [ResultRecord], folder: String, manifest: [String: Any], html: Bool) throws {
+        let enc = encoder()
+        var lines = ""
+        for r in records { lines += String(decoding: try enc.encode(r), as: UTF8.self) + "\n" }
+        try write(lines, folder + "/results.jsonl")
+        try write(csv(records), folder + "/results.csv")
+        let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
+        try write(String(decoding: data, as: UTF8.self) + "\n", folder + "/manifest.json")
+        if html { try write(Gallery.html(records: records), folder + "/index.html") }
+    }
+
+    static func write(_ text: String, _ path: String) throws {
+        do { try AtomicFile.write(text: text, to: path) } catch { throw ImageError.unwritable(path: path, reason: error.reason) }
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func csv(_ records: [ResultRecord]) -> String {
+        var out = "input,status,top1_index,top1_label,top1_probability,box_x0,box_y0,box_x1,box_y1,overlay,error\n"
+        for r in records {
+            let p = r.predictions?.first
+            let e = r.explained?.first
+            let box = e?.box.map { $0.map(String.init) } ?? ["", "", "", ""]
+            let fields = [r.input, r.status, p.map { String($0.index) } ?? "", p?.label ?? "",
+                          p.map { String(format: "%.6f", $0.probability) } ?? ""] + box + [e?.overlay ?? "", r.error ?? ""]
+            out += fields.map(csvField).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,19 @@
+/// One line of results.jsonl.
+public struct ResultRecord: Codable, Sendable {
+    public struct ModelInput: Codable, Sendable {
+        public var width: Int, height: Int, resize: ResizeMode
+    }
+
+    public var input: String
+    public var status: String
+    public var error: String?
+    public var width: Int?
+    public var height: Int?
+    public var modelInput: ModelInput?
+    public var predictions: [Prediction]?
+    public var explained: [ExplainedClass]?
+
+    enum CodingKeys: String, CodingKey {
+        case input, status, error, width, height, modelInput = "model_input", predictions, explained
+    }
+}

@@ -1,0 +1,48 @@
+import CAMKit
+import Foundation
+
+/// stderr output and the progress display.
+enum Console {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A progress bar on a terminal (count, rate, ETA), plain lines otherwise, nothing when quiet.
+final class Progress: @unchecked Sendable {
+    let total: Int
+    let quiet: Bool
+    let terminal = isatty(2) != 0
+    let start = Date()
+    let lock = NSLock()
+    var lastPrinted = Date.distantPast
+
+    init(total: Int, quiet: Bool) {
+        self.total = total
+        self.quiet = quiet
+    }
+
+    func update(done: Int, record: ResultRecord) {
+        guard !quiet else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = Double(total - done) / max(rate, 1e-9)
+        if terminal {
+            guard done == total || Date().timeIntervalSince(lastPrinted) > 0.1 else { return }
+            lastPrinted = Date()
+            let width = 30
+            let filled = total > 0 ? width * done / total : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data(String(format: "\r%@ %d/%d  %.1f photos/s  ETA %.0fs ", bar, done, total, rate, eta).utf8))
+        } else {
+            let top = record.predictions?.first.map { "\($0.label) \(String(format: "%.2f", $0.probability))" } ?? record.status
+            Console.error("[\(done)/\(total)] \(record.input): \(top)")
+        }
+    }
+
+    func finish() {
+        if terminal && !quiet && total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import ImageIO
+import Inference
+
+/// `cam explain`: class activation maps for photos and folders.
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Classify photos and write CAM heatmap overlays, results.jsonl, results.csv and manifest.json.")
+
+    @Argument(help: "Photos and/or folders.") var paths: [String]
+    @Flag(help: "Descend into sub-folders.") var recursive = false
+    @Option(help: "ONNX model (default: the shipped EfficientNet-Lite0).") var model: String?
+    @Option(help: "Labels file, one class per line (default: from the model's sidecar).") var labels: String?
+    @Option(help: "Output folder.") var out = "Output"
+    @Option(name: .customLong("top-k"), help: "Explain the K best classes.") var topK = 1
+    @Option(name: .customLong("class"), help: "Explain this class (label or index) instead of the top ones.") var classChoice: String?
+    @Option(help: "Resize mode: full, crop or stretch (default: the sidecar's).") var resize: ResizeMode?
+    @Option(help: "Model input size (shorter side).") var size: Int?
+    @Option(help: "Normalisation preset: imagenet, inception, lite.") var preset: ModelSidecar.Preset?
+    @Option(help: "Colormap: jet, turbo, viridis, inferno, magma, gray.") var colormap: Colormap = .jet
+    @Option(help: "Overlay opacity of the heatmap.") var alpha: Float = 0.5
+    @Option(help: "Leave map values below this uncoloured (0–1).") var threshold: Float?
+    @Option(name: .customLong("box-threshold"), help: "Box threshold as a fraction of the map's maximum.") var boxThreshold: Float = 0.2
+    @Flag(help: "Draw the box on the overlay.") var boxes = false
+    @Flag(name: .customLong("save-raw"), help: "Also write each raw map as .npy float32 [h, w].") var saveRaw = false
+    @Flag(name: .customLong("skip-existing"), help: "Do not rewrite overlays that already exist.") var skipExisting = false
+    @Option(help: "Photos explained in parallel (default: the number of cores).") var jobs: Int?
+    @Option(help: "OpenBLAS threads per photo.") var threads = 1
+    @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = DecodeOptions.defaultMaxPixels
+    @Flag(help: "Write index.html, a gallery of the results.") var html = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if !(0...1).contains(alpha) { throw ValidationError("--alpha must be between 0 and 1") }
+        if jobs.map({ $0 < 1 }) ?? false { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let modelPath = model ?? DefaultModel.path()
+        InferenceEngine.setBLASThreads(threads)
+        let classifier: Classifier
+        do {
+            classifier = try Classifier(modelPath: modelPath, labelsPath: labels) { config in
+                if let resize { config.resize = resize }
+                if let size { config.inputSize = size }
+                if let preset { (config.mean, config.std) = preset.meanStd }
+            }
+        } catch {
+            Console.error("cam: \(modelPath): \(error)")
+            throw ExitCode(2)
+        }
+        var settings = ExplainSettings()
+        settings.topK = topK
+        settings.boxThreshold = boxThreshold
+        settings.overlay = Overlay(colormap: colormap, alpha: alpha, threshold: threshold)
+        settings.drawBoxes = boxes
+        settings.saveRaw = saveRaw
+        settings.decode = DecodeOptions(maxPixels: maxPixels)
+        if let classChoice {
+            if let i = Int(classChoice), i >= 0, i < classifier.head.classes || classifier.head.classes == 0 {
+                settings.classIndex = i
+            } else if let i = classifier.labels.firstIndex(where: { $0.lowercased() == classChoice.lowercased() }) {
+                settings.classIndex = i
+            } else {
+                Console.error("cam: \(CAMError.badClass(classChoice, classes: classifier.head.classes))")
+                throw ExitCode(2)
+            }
+        }
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            Console.error("cam: \(out): cannot create the output folder (\(error.localizedDescription))")
+            throw ExitCode(2)
+        }
+        guard access(out, W_OK) == 0 else {
+            Console.error("cam: \(out): output folder is not writable")
+            throw ExitCode(2)
+        }
+        let (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
+        for m in missing { Console.error("cam: \(m): no such file or folder") }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var batch = BatchRun(classifier: classifier, settings: settings, outputFolder: out, jobs: jobs ?? cores)
+        batch.skipExisting = skipExisting
+        let progress = Progress(total: files.count, quiet: quiet)
+        batch.progress = { done, total, record in progress.update(done: done, record: record) }
+        let start = Date()
+        let outcomes = batch.run(files)
+        progress.finish()
+        var records: [ResultRecord] = []
+        var failed = missing.count
+        for (file, outcome) in zip(files, outcomes) {
+            switch outcome {
+            case .explained(let r): records.append(r)
+            case .failed(let r):
+                records.append(r)
+                failed += 1
+                Console.error("cam: \(r.error ?? file.path)")
+            case .skipped(let path, let reason):
+                if !quiet { Console.error("cam: skipping \(path): \(reason)") }
+            }
+        }
+        let manifest: [String: Any] = [
+            "schema_version": 1, "tool": "camkit", "version": CAMKitVersion.string,
+            "model": ["path": modelPath, "name": classifier.config.name ?? (modelPath as NSString).lastPathComponent,
+                      "sha256": SHA256.hex(of: (try? FileBytes.read(modelPath)) ?? []),
+                      "feature_tensor": classifier.head.featureName, "classes": classifier.head.classes],
+            "method": "cam",
+            "settings": ["resize": classifier.config.resize.rawValue, "input_size": classifier.config.inputSize,
+                         "stride": classifier.config.stride, "interpolation": classifier.config.interpolation.rawValue,
+                         "mean": classifier.config.mean, "std": classifier.config.std, "top_k": topK,
+                         "class": settings.classIndex as Any? ?? NSNull(), "colormap": colormap.rawValue, "alpha": alpha,
+                         "threshold": threshold as Any? ?? NSNull(), "box_threshold": boxThreshold, "boxes": boxes,
+                         "normalisation": "relu, min-max", "upsampling": "bilinear, half-pixel centres"],
+            "inputs": files.count, "failed": failed,
+        ]
+        do {
+            try ReportWriter.writeAll(records: records, folder: out, manifest: manifest, html: html)
+        } catch {
+            Console.error("cam: \(error)")
+            throw ExitCode(1)
+        }
+        if !quiet {
+            let seconds = Date().timeIntervalSince(start)
+            Console.error(String(format: "cam: %d explained, %d failed, %d skipped in %.2f s → %@", records.count - (failed - missing.count),
+                                 failed, files.count - records.count, seconds, out))
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+extension ResizeMode: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
+extension ModelSidecar.Preset: ExpressibleByArgument {}
+
+/// Where the shipped model is found: ./Samples/models, or beside the source tree of the binary.
+enum DefaultModel {
+    static let relative = "Samples/models/efficientnet_lite0.onnx"
+
+    static func path() -> String {
+        if let env = ProcessInfo.processInfo.environment["CAMKIT_MODEL"] { return env }
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = url.appendingPathComponent(relative).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            url = url.deletingLastPathComponent()
+        }
+        return relative
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+
+/// `cam model`: describes an ONNX model and the CAM head camkit finds in it.
+struct ModelInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "model", abstract: "Describe an ONNX model: inputs, outputs, ops, parameters, FLOPs and its CAM head.")
+
+    @Argument(help: "The .onnx model.") var model: String
+    @Option(help: "Input height and width used for shapes and FLOPs (default: the sidecar's size, else 224).") var size: Int?
+
+    func run() throws {
+        do {
+            print(try ModelReport.describe(path: model, size: size))
+        } catch {
+            FileHandle.standardError.write(Data("cam: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
