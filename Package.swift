@@ -26,6 +26,7 @@ let package = Package(
         ]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNX"]),
+        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "ImageIO", "Inference"]),
     ],
     swiftLanguageModes: [.v6]
 )

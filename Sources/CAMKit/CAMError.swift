@@ -12,7 +12,7 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .headNotLinear(node, op):
-            return "the classifier head is not linear after the global pool: node '\(node)' (\(op)) — CAM needs GAP → linear; use --method gradcam for such heads"
+            return "the classifier head is not linear after the global pool: node '\(node)' (\(op)) — CAM is exact only for global average pool followed by linear layers"
         case let .noGlobalPool(output): return "no global average pool found on the path to '\(output)'"
         case let .badSidecar(path, detail): return "\(path): bad model sidecar (\(detail))"
         case let .badLabels(path, detail): return "\(path): bad labels file (\(detail))"

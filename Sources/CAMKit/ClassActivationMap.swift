@@ -8,6 +8,13 @@ public struct ClassActivationMap: Sendable {
     /// height × width, row-major.
     public let values: [Float]
 
+    /// Wraps a map of height × width values.
+    public init(width: Int, height: Int, values: [Float]) {
+        self.width = width
+        self.height = height
+        self.values = values
+    }
+
     /// Computes the map for class `c` from features F [K, h, w] (batch 1 slice).
     public static func compute(head: CAMHead, features: Tensor, classIndex c: Int) -> ClassActivationMap {
         let s = features.shape

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// Runs the real `cam` binary (built by Scripts/test before the suite) on a folder with bad files.
+@Suite("cam explain end to end", .serialized)
+struct ExplainCommandTests {
+    static let repo = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
+    static let cam = repo + "/.build/release/cam"
+
+    func run(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.cam)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: Self.repo)
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func folderWithBadFilesFinishesAndReportsThem() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-e2e-\(UUID().uuidString)").path
+        let input = dir + "/in", out = dir + "/out"
+        try fm.createDirectory(atPath: input, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        for name in ["chelsea.png", "coffee.png", "rocket.jpg"] {
+            try fm.copyItem(atPath: Self.repo + "/Samples/images/" + name, toPath: input + "/" + name)
+        }
+        // Same stem, two formats: outputs must not collide.
+        try fm.copyItem(atPath: Self.repo + "/Samples/images/rocket.jpg", toPath: input + "/chelsea.jpg")
+        let jpeg = try Data(contentsOf: URL(fileURLWithPath: Self.repo + "/Samples/images/rocket.jpg"))
+        try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: input + "/truncated.jpg"))
+        try Data("hello, not an image\n".utf8).write(to: URL(fileURLWithPath: input + "/text.png"))
+        try Data().write(to: URL(fileURLWithPath: input + "/empty.jpg"))
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: input + "/README.txt"))
+
+        let (status, stderr) = try run(["explain", input, "--out", out, "--quiet", "--jobs", "2"])
+        #expect(status == 1, "some inputs failed, so exit 1: \(stderr)")
+        let lines = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n")
+        let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let status_ = Dictionary(uniqueKeysWithValues: records.map { ($0["input"] as! String, $0["status"] as! String) })
+        #expect(status_ == ["chelsea.jpg": "ok", "chelsea.png": "ok", "coffee.png": "ok", "rocket.jpg": "ok",
+                            "empty.jpg": "error", "text.png": "error", "truncated.jpg": "error"])
+        for name in ["empty.jpg", "text.png", "truncated.jpg"] {
+            #expect(stderr.contains(input + "/" + name), "stderr names \(name)")
+        }
+        let files = try fm.contentsOfDirectory(atPath: out)
+        #expect(files.filter { $0.hasSuffix(".cam.png") }.count == 4)
+        #expect(files.contains("manifest.json") && files.contains("results.csv"))
+        #expect(!files.contains { $0.hasPrefix(".camkit-tmp-") })
+    }
+
+    @Test func jobsDoNotChangeResults() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-jobs-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: dir) }
+        _ = try run(["explain", "Samples/images", "--out", dir + "/a", "--quiet", "--jobs", "1"])
+        _ = try run(["explain", "Samples/images", "--out", dir + "/b", "--quiet", "--jobs", "2"])
+        for name in try fm.contentsOfDirectory(atPath: dir + "/a") where name != "manifest.json" {
+            #expect(fm.contentsEqual(atPath: dir + "/a/" + name, andPath: dir + "/b/" + name), "\(name) differs between --jobs 1 and 2")
+        }
+    }
+
+    @Test func nonLinearHeadIsAClearError() throws {
+        let (status, stderr) = try run(["explain", "Samples/images/chelsea.png", "--model", "Tests/Fixtures/onnx/mobilenet_v3_small.onnx", "--out", "/tmp/camkit-v3"])
+        #expect(status == 2)
+        #expect(stderr.contains("not linear") && stderr.contains("classifier.1/Mul"), "\(stderr)")
+    }
+}

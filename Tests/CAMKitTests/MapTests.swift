@@ -1,0 +1,77 @@
+import CAMKit
+import Foundation
+import Testing
+
+@Suite("Upsampling, colormaps, geometry, localisation")
+struct MapTests {
+    @Test func halfPixelRampAlongAnEdge() {
+        // 2×2 → 4×4 with half-pixel centres: 0, 0.25, 0.75, 1 along a 0→1 ramp.
+        let out = MapUpsampler.resize([0, 1, 0, 1], width: 2, height: 2, toWidth: 4, height: 4)
+        #expect(Array(out[0..<4]) == [0, 0.25, 0.75, 1])
+    }
+
+    @Test func identitySizeIsUnchanged() {
+        let m: [Float] = [1, 2, 3, 4, 5, 6]
+        #expect(MapUpsampler.resize(m, width: 3, height: 2, toWidth: 3, height: 2) == m)
+    }
+
+    struct Reference: Decodable { let maps: [String: [[Int]]] }
+
+    @Test(arguments: [Colormap.jet, .turbo, .viridis, .inferno, .magma])
+    func colormapMatchesReference(map: Colormap) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("colormaps/reference.json")))
+        let ref = try JSONDecoder().decode(Reference.self, from: data).maps[map.rawValue]!
+        let table = map.table
+        for i in 0..<256 { for c in 0..<3 { #expect(abs(Int(table[i * 3 + c]) - ref[i][c]) <= 1) } }
+    }
+
+    @Test func jetEndsAtOpenCVAnchors() {
+        let t = Colormap.jet.table
+        #expect(Array(t[0..<3]) == [0, 0, 128])
+        #expect(Array(t[765..<768]) == [128, 0, 0])
+    }
+
+    /// A bright square in a photo, a map that is exactly that square in model-input space:
+    /// the box must land on the square in every resize mode and both orientations.
+    @Test(arguments: [ResizeMode.full, .crop, .stretch], [(640, 400), (400, 640)])
+    func boxLandsOnTheSquare(mode: ResizeMode, size: (Int, Int)) {
+        let (w, h) = size
+        let g = Geometry.plan(photoWidth: w, photoHeight: h, size: 224, stride: 32, mode: mode)
+        // The square, in photo pixels, near the centre so the crop keeps it.
+        let sq = [w / 2 - 40, h / 2 - 30, w / 2 + 40, h / 2 + 30]
+        var map = [Float](repeating: 0, count: g.inputWidth * g.inputHeight)
+        for v in 0..<g.inputHeight {
+            for u in 0..<g.inputWidth {
+                let x = g.photoX(inputX: Double(u)), y = g.photoY(inputY: Double(v))
+                if x >= Double(sq[0]) && x <= Double(sq[2]) && y >= Double(sq[1]) && y <= Double(sq[3]) { map[v * g.inputWidth + u] = 1 }
+            }
+        }
+        let photoMap = MapUpsampler.toPhoto(map, width: g.inputWidth, height: g.inputHeight, geometry: g)
+        let loc = Localisation.find(map: photoMap, width: w, height: h, threshold: 0.5)
+        let box = loc.box!
+        for i in 0..<4 { #expect(abs(box[i] - sq[i]) <= 3, "mode \(mode) \(w)x\(h): box \(box) vs square \(sq)") }
+    }
+
+    @Test func fullModeRespectsStrideAndCap() {
+        let g = Geometry.plan(photoWidth: 451, photoHeight: 300, size: 224, stride: 32, mode: .full)
+        #expect(g.inputWidth == 352 && g.inputHeight == 224)
+        let pano = Geometry.plan(photoWidth: 4000, photoHeight: 30, size: 224, stride: 32, mode: .full)
+        #expect(pano.inputWidth == 896 && pano.inputHeight == 224)
+    }
+
+    @Test func flatMapIsFlagged() {
+        let cam = ClassActivationMap(width: 2, height: 2, values: [-1, -2, -3, -4])
+        let (values, flat) = cam.normalized()
+        #expect(flat && values == [0, 0, 0, 0])
+    }
+
+    @Test func largestComponentWins() {
+        // Two blobs; the larger (right) one gives the box.
+        var map = [Float](repeating: 0, count: 10 * 5)
+        map[1 * 10 + 1] = 1
+        for y in 1...3 { for x in 5...8 { map[y * 10 + x] = 0.9 } }
+        let loc = Localisation.find(map: map, width: 10, height: 5, threshold: 0.2)
+        #expect(loc.box == [5, 1, 8, 3])
+        #expect(loc.peak == [1, 1])
+    }
+}
