@@ -18,10 +18,13 @@ public struct Node: Sendable, Equatable {
 public struct GraphInput: Sendable, Equatable {
     public var name: String
     public var shape: [Int?]
+    /// False for integer inputs, which must be bound as constants before planning.
+    public var isFloat: Bool
 
-    public init(name: String, shape: [Int?]) {
+    public init(name: String, shape: [Int?], isFloat: Bool = true) {
         self.name = name
         self.shape = shape
+        self.isFloat = isFloat
     }
 }
 

@@ -186,7 +186,11 @@ extension Planner {
             guard let b = operands[safe: 1] ?? nil, let out = MatrixMultiply.matMulShape(shape, b.shape) else { throw fail(node, "shapes do not multiply") }
             return try emit(node, .matMul(a: shape, b: b.shape), inputs: runtimeInputs(node, operands), shape: out)
         case .shape, .constantOfShape, .range:
-            throw .notConstant(node: node.name, op: node.op.name, input: node.inputs.first ?? "")
+            let runtime = zip(node.inputs, operands).first { _, v in
+                if case .runtime? = v { return true }
+                return false
+            }
+            throw .notConstant(node: node.name, op: node.op.name, input: runtime?.0 ?? node.inputs.first ?? "")
         }
     }
 

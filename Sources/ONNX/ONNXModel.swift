@@ -50,14 +50,15 @@ public struct ONNXModel: Sendable {
         }
         var inputs: [GraphInput] = []
         for vi in g.inputs where constants[vi.name] == nil {
-            guard vi.elemType == 1 || vi.elemType == 0 else {
+            // Integer inputs (shapes, indices) are accepted here; they must be supplied as constants.
+            guard [0, 1, 6, 7].contains(vi.elemType) else {
                 throw .unsupportedDataType(tensor: vi.name, dataType: Int(vi.elemType))
             }
             let shape: [Int?] = (vi.shape ?? []).map { d in
                 if case .value(let v) = d, v > 0 { return Int(v) }
                 return nil
             }
-            inputs.append(GraphInput(name: vi.name, shape: shape))
+            inputs.append(GraphInput(name: vi.name, shape: shape, isFloat: vi.elemType != 6 && vi.elemType != 7))
         }
         let graph = Graph(nodes: nodes, constants: constants, inputs: inputs, outputs: g.outputs.map(\.name))
         return ONNXModel(graph: graph, opset: opset, producer: proto.producerName + (proto.producerVersion.isEmpty ? "" : " " + proto.producerVersion),
@@ -70,6 +71,15 @@ public struct ONNXModel: Sendable {
             if case .float(let t) = c { return sum + t.count }
             return sum
         }
+    }
+}
+
+extension ONNXModel {
+    /// Decodes a bare TensorProto file (the `.pb` files of ONNX's backend tests).
+    public static func tensor(fromProtobuf bytes: [UInt8], name: String) throws(ONNXError) -> ConstantValue {
+        let proto: TensorProto
+        do { proto = try TensorProto.parse(bytes) } catch { throw .malformed(path: name, detail: error.description) }
+        return try TensorDecoding.decode(proto, modelFolder: nil)
     }
 }
 

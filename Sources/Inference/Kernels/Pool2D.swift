@@ -9,6 +9,17 @@ public struct Pool2D: Sendable {
     public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
     public var outHeight: Int, outWidth: Int
 
+    /// A pooling over `planes` planes of inHeight × inWidth; pads are top, left, bottom, right.
+    public init(kind: Kind, planes: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int,
+                strideH: Int, strideW: Int, dilationH: Int, dilationW: Int,
+                padTop: Int, padLeft: Int, padBottom: Int, padRight: Int, outHeight: Int, outWidth: Int) {
+        self.kind = kind; self.planes = planes; self.inHeight = inHeight; self.inWidth = inWidth
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth; self.strideH = strideH; self.strideW = strideW
+        self.dilationH = dilationH; self.dilationW = dilationW
+        self.padTop = padTop; self.padLeft = padLeft; self.padBottom = padBottom; self.padRight = padRight
+        self.outHeight = outHeight; self.outWidth = outWidth
+    }
+
     /// Output extent along one axis, with ONNX/PyTorch ceil-mode rule (a window may not start in the end padding).
     public static func outputSize(input: Int, kernel: Int, stride: Int, dilation: Int, padBegin: Int, padEnd: Int, ceil: Bool) -> Int {
         let span = dilation * (kernel - 1) + 1
