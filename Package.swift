@@ -14,9 +14,10 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         // libpng reports errors by longjmp; this C target keeps every setjmp/longjmp inside C.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
-        .target(name: "ImageIO", dependencies: ["CPNG", "CPNGShim", "CJPEG"]),
+        .target(name: "ImageIO", dependencies: ["CPNG", "CPNGShim", "CJPEG", "CFreeType"]),
         .target(name: "Inference", dependencies: ["CBLAS"]),
         .target(name: "ONNX", dependencies: ["Inference"]),
         .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX"]),
@@ -24,6 +25,8 @@ let package = Package(
             "CAMKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer target for the parsers; a plain build replays files given as arguments.
+        .executableTarget(name: "CamFuzz", dependencies: ["ImageIO", "Inference", "ONNX"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNX"]),
         .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "ImageIO", "Inference"]),

@@ -17,7 +17,12 @@ public enum ReportWriter {
         try write(csv(records), folder + "/results.csv")
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         try write(String(decoding: data, as: UTF8.self) + "\n", folder + "/manifest.json")
-        if html { try write(Gallery.html(records: records), folder + "/index.html") }
+        if html {
+            let model = (manifest["model"] as? [String: Any])?["name"] as? String ?? "model"
+            let settings = manifest["settings"] as? [String: Any] ?? [:]
+            let summary = "\(records.count) photos · \(model) · method \(manifest["method"] ?? "cam") · resize \(settings["resize"] ?? "?") · colormap \(settings["colormap"] ?? "?")"
+            try write(Gallery.html(records: records, summary: summary), folder + "/index.html")
+        }
     }
 
     static func write(_ text: String, _ path: String) throws {
