@@ -27,9 +27,11 @@ let package = Package(
         ]),
         // libFuzzer target for the parsers; a plain build replays files given as arguments.
         .executableTarget(name: "CamFuzz", dependencies: ["ImageIO", "Inference", "ONNX"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNX"]),
-        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "ImageIO", "Inference"]),
+        // Fixture paths and the suite's tolerance helper, shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNX", "TestSupport"]),
+        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "ImageIO", "Inference", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,6 +7,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     let pointers: [UnsafeMutablePointer<Float>]
     let owned: [UnsafeMutablePointer<Float>]
     let scratch: UnsafeMutablePointer<Float>?
+    /// Kept alive as long as the plan: steps point into its weights.
+    let weights: WeightStore
     let inputBindings: [(name: String, buffer: Int, shape: [Int])]
     let outputBindings: [(name: String, value: Planner.Value)]
     /// Floats allocated for activations and scratch (not weights).
@@ -14,6 +16,7 @@ public final class ExecutionPlan: @unchecked Sendable {
 
     init(planner: Planner, inputs: [(String, Int, [Int])], outputs: [(String, Planner.Value)]) {
         steps = planner.steps
+        weights = planner.weights
         inputBindings = inputs.map { (name: $0.0, buffer: $0.1, shape: $0.2) }
         outputBindings = outputs.map { (name: $0.0, value: $0.1) }
         // Greedy assignment of activation buffers to physical slots by liveness.

@@ -3,6 +3,7 @@ import Foundation
 import ImageIO
 import Inference
 import Testing
+import TestSupport
 
 /// The shipped model against Scripts/make_cam_fixtures.py (PyTorch + Pillow reference pipeline).
 @Suite("CAM parity with the PyTorch reference", .serialized)

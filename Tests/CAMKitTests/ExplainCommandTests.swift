@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the real `cam` binary (built by Scripts/test before the suite) on a folder with bad files.
 @Suite("cam explain end to end", .serialized)

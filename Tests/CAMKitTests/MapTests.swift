@@ -1,6 +1,7 @@
 import CAMKit
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Upsampling, colormaps, geometry, localisation")
 struct MapTests {

@@ -1,5 +1,6 @@
 import CAMKit
 import Testing
+import TestSupport
 
 /// MapUpsampler against PyTorch's F.interpolate(bilinear, align_corners=False), fixtures from
 /// Scripts/make_map_fixtures.py.

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import Testing
+import TestSupport
 
 @Suite("JPEG decoding against Pillow")
 struct JPEGDecoderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import Testing
+import TestSupport
 
 @Suite("PNG encoding and atomic writes")
 struct PNGEncoderTests {

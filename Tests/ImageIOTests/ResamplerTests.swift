@@ -1,5 +1,6 @@
 import ImageIO
 import Testing
+import TestSupport
 
 @Suite("Resampling against Pillow's Image.resize")
 struct ResamplerTests {

@@ -1,5 +1,6 @@
 import Inference
 import Testing
+import TestSupport
 
 /// Fast kernels against naive loop implementations on seeded random inputs (tract's
 /// suite-unit / ncnn's test_<op> style): odd sizes, stride 2, asymmetric pads, groups, dilations.

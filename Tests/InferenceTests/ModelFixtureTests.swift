@@ -1,6 +1,7 @@
 import Inference
 import ONNX
 import Testing
+import TestSupport
 
 /// torchvision architectures exported by Scripts/make_onnx_fixtures.py, against onnxruntime
 /// (graph optimisations disabled) to max|ours − ref| / max|ref| ≤ 1e-4.

@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import ONNX
 import Testing
+import TestSupport
 
 /// ONNX's own backend node tests (Debian's libonnx-testdata), as an allowlist in the manner of
 /// tract's suite-onnx/node.txt: every listed case must pass; a new failure is a regression.

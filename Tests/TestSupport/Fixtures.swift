@@ -1,32 +1,32 @@
 import Foundation
 import Inference
 
-/// Locates committed fixtures and reads them.
-enum Fixtures {
+/// Locates the committed fixtures (`Tests/Fixtures`) and reads them; shared by every test target.
+public enum Fixtures {
     /// `Tests/Fixtures`, found from this source file's path.
-    static let root: String = {
+    public static let root: String = {
         let here = URL(fileURLWithPath: #filePath)
         return here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
     }()
 
-    static func path(_ relative: String) -> String { root + "/" + relative }
+    public static func path(_ relative: String) -> String { root + "/" + relative }
 
-    static func bytes(_ relative: String) throws -> [UInt8] {
+    public static func bytes(_ relative: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(relative))))
     }
 
-    static func npy(_ relative: String) throws -> NPYFile.Array {
+    public static func npy(_ relative: String) throws -> NPYFile.Array {
         try NPYFile.parse(bytes(relative))
     }
 
-    static func json(_ relative: String) throws -> [String: Any] {
+    public static func json(_ relative: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path(relative)))
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 }
 
 /// max |a − b| / max |b|: the suite's one tolerance measure for tensors.
-func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+public func relativeError(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
     var diff: Float = 0, scale: Float = 0
     for i in 0..<a.count {
@@ -34,4 +34,12 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Float {
         scale = max(scale, abs(b[i]))
     }
     return scale == 0 ? diff : diff / scale
+}
+
+/// Largest absolute difference between two byte arrays of equal length, or nil if lengths differ.
+public func maxByteDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+    guard a.count == b.count else { return nil }
+    var worst = 0
+    for i in 0..<a.count { worst = max(worst, abs(Int(a[i]) - Int(b[i]))) }
+    return worst
 }
