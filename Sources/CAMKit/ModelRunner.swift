@@ -22,7 +22,7 @@ public enum ModelRunner {
 
     /// Returns the lines to print.
     public static func run(modelPath: String, inputPaths: [String], outputs: [String]?, outputFolder: String,
-                           threads: Int, repeats: Int) throws -> [String] {
+                           threads: Int, repeats: Int, profile: Bool = false) throws -> [String] {
         InferenceEngine.setBLASThreads(threads)
         let model = try ONNXModel.load(path: modelPath)
         let wanted = outputs ?? model.graph.outputs
@@ -50,6 +50,13 @@ public enum ModelRunner {
             let batch = tensors.values.first?.shape.first ?? 1
             lines.append(String(format: "forward: median %.3f ms, min %.3f ms over %d runs (batch %d, threads %d)",
                                 times[times.count / 2], times[0], repeats, batch, threads))
+        }
+        if profile {
+            let rows = try plan.profile(tensors, runs: max(repeats, 1))
+            let total = rows.reduce(0) { $0 + $1.seconds }
+            for row in rows {
+                lines.append(String(format: "%-28@ %8.3f ms/run  %5.1f%%", row.op as NSString, row.seconds * 1e3 / Double(max(repeats, 1)), row.seconds / total * 100))
+            }
         }
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         for name in wanted {

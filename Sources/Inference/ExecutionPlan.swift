@@ -117,7 +117,12 @@ public final class ExecutionPlan: @unchecked Sendable {
         for _ in 0..<runs {
             for step in steps {
                 let t = clock.measure { execute(step) }
-                totals[step.opName, default: .zero] += t
+                var name = step.opName
+                if case .conv(let c) = step.kernel {
+                    name = c.isDepthwise ? "Conv depthwise \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)"
+                        : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH) im2col"
+                }
+                totals[name, default: .zero] += t
             }
         }
         return totals.map { (op: $0.key, seconds: Double($0.value.components.attoseconds) / 1e18 + Double($0.value.components.seconds)) }

@@ -12,11 +12,12 @@ struct RunModel: ParsableCommand {
     @Option(help: "Folder for <name>.npy outputs.") var out: String = "Output"
     @Option(help: "Threads for the forward pass.") var threads: Int = 1
     @Option(help: "Run the forward pass this many times and print the median time.") var `repeat`: Int = 1
+    @Flag(help: "Print the time spent per operator over the repeated runs.") var profile = false
 
     func run() throws {
         do {
             let names = outputs?.split(separator: ",").map(String.init)
-            let result = try ModelRunner.run(modelPath: model, inputPaths: inputs, outputs: names, outputFolder: out, threads: threads, repeats: self.repeat)
+            let result = try ModelRunner.run(modelPath: model, inputPaths: inputs, outputs: names, outputFolder: out, threads: threads, repeats: self.repeat, profile: profile)
             for line in result { print(line) }
         } catch {
             FileHandle.standardError.write(Data("cam: \(error)\n".utf8))

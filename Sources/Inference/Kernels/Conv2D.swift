@@ -34,6 +34,7 @@ public struct Conv2D: Sendable {
 
     /// Floats of scratch space `run` needs.
     public var scratchCount: Int {
+        if hasFastDepthwise { return paddedPlaneCount }
         if isDepthwise || isPointwise { return 0 }
         return (inChannels / group) * kernelHeight * kernelWidth * outHeight * outWidth
     }
@@ -41,6 +42,10 @@ public struct Conv2D: Sendable {
     /// Computes the convolution. `weights` is [M, C/group, kh, kw]; `bias` may be nil.
     public func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
+        if hasFastDepthwise, let scratch {
+            runDepthwisePadded(input: input, weights: weights, bias: bias, output: output, scratch: scratch)
+            return
+        }
         if isDepthwise {
             runDepthwise(input: input, weights: weights, bias: bias, output: output)
             return

@@ -4,7 +4,7 @@ public enum Layout {
     /// Normalises a possibly negative axis; nil when out of range.
     public static func axis(_ axis: Int, rank: Int) -> Int? {
         let a = axis < 0 ? axis + rank : axis
-        return (0..<max(rank, 1)).contains(a) ? a : nil
+        return (0..<rank).contains(a) ? a : nil
     }
 
     /// Copies `count` elements.
