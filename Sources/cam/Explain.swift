@@ -41,7 +41,14 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let modelPath = model ?? DefaultModel.path()
-        InferenceEngine.setBLASThreads(threads)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let workers = jobs ?? cores
+        // Jobs × BLAS threads never exceeds the cores: oversubscription only adds switching.
+        let blasThreads = max(1, min(threads, cores / max(workers, 1)))
+        if blasThreads != threads && !quiet {
+            Console.error("cam: using \(blasThreads) BLAS thread(s) per job so that \(workers) jobs fit \(cores) cores")
+        }
+        InferenceEngine.setBLASThreads(blasThreads)
         let classifier: Classifier
         do {
             classifier = try Classifier(modelPath: modelPath, labelsPath: labels) { config in
@@ -80,8 +87,7 @@ struct Explain: ParsableCommand {
         }
         let (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
         for m in missing { Console.error("cam: \(m): no such file or folder") }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        var batch = BatchRun(classifier: classifier, settings: settings, outputFolder: out, jobs: jobs ?? cores)
+        var batch = BatchRun(classifier: classifier, settings: settings, outputFolder: out, jobs: workers)
         batch.skipExisting = skipExisting
         let progress = Progress(total: files.count, quiet: quiet)
         batch.progress = { done, total, record in progress.update(done: done, record: record) }
