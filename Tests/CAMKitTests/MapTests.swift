@@ -76,3 +76,16 @@ struct MapTests {
         #expect(loc.peak == [1, 1])
     }
 }
+
+@Suite("SHA-256 for the manifest")
+struct SHA256Tests {
+    @Test func knownDigests() throws {
+        #expect(SHA256.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // The shipped model's digest as hashlib recorded it in Samples/models/README.md.
+        let model = try Fixtures.bytes("../../Samples/models/efficientnet_lite0.onnx")
+        #expect(SHA256.hex(of: model) == "7f7b43565fd3668367889ee09a18409e2d64b0e119b40a559be0109531b694ca")
+    }
+}
