@@ -11,6 +11,8 @@ public struct BatchRun: Sendable {
     public var outputFolder: String
     public var jobs: Int
     public var skipExisting = false
+    /// Per-stage time, summed over photos.
+    public var times = StageTimes()
     /// Called after each photo with (done, total, record).
     public var progress: (@Sendable (Int, Int, ResultRecord) -> Void)?
 
@@ -52,15 +54,15 @@ public struct BatchRun: Sendable {
 
     func process(_ file: InputFile, session: ClassifierSession) -> Outcome {
         let bytes: [UInt8]
-        do { bytes = try ImageDecoder.readFile(file.path) } catch {
+        do { bytes = try times.measure(.read) { () throws(ImageError) -> [UInt8] in try ImageDecoder.readFile(file.path) } } catch {
             return .failed(ResultRecord(input: file.relative, status: "error", error: error.description))
         }
         if ImageFormat.sniff(bytes) == nil && !InputScanner.looksLikeImage(file.path) {
             return .skipped(path: file.path, reason: "not an image (\(ImageFormat.describeUnknown(bytes)))")
         }
         do {
-            let photo = try ImageDecoder.decode(bytes: bytes, path: file.path, options: settings.decode)
-            let e = try Explainer.explain(photo, session: session, settings: settings)
+            let photo = try times.measure(.decode) { () throws(ImageError) -> RGBImage in try ImageDecoder.decode(bytes: bytes, path: file.path, options: settings.decode) }
+            let e = try Explainer.explain(photo, session: session, settings: settings, times: times)
             var explained: [ExplainedClass] = []
             for m in e.maps {
                 let label = classifier.label(m.index)
@@ -68,9 +70,9 @@ public struct BatchRun: Sendable {
                 let overlayPath = outputFolder + "/" + overlayName
                 try FileManager.default.createDirectory(atPath: (overlayPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 if !(skipExisting && FileManager.default.fileExists(atPath: overlayPath)) {
-                    var image = settings.overlay.render(photo: photo, map: m.photoMap)
+                    var image = times.measure(.overlay) { settings.overlay.render(photo: photo, map: m.photoMap) }
                     if settings.drawBoxes, let box = m.localisation.box { Overlay.drawBox(&image, box: box) }
-                    try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: overlayPath)
+                    try times.measure(.encode) { try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: overlayPath) }
                 }
                 var rawName: String?
                 if settings.saveRaw {

@@ -50,23 +50,24 @@ public struct ExplainSettings: Sendable {
 
 /// Photo → predictions → maps at photo resolution → localisation.
 public enum Explainer {
-    public static func explain(_ photo: RGBImage, session: ClassifierSession, settings: ExplainSettings) throws -> PhotoExplanation {
+    public static func explain(_ photo: RGBImage, session: ClassifierSession, settings: ExplainSettings,
+                               times: StageTimes = StageTimes()) throws -> PhotoExplanation {
         let c = session.classifier
-        let (tensor, geometry) = Preprocessor(config: c.config).prepare(photo)
-        let (logits, features, head) = try session.run(tensor)
+        let (tensor, geometry) = times.measure(.preprocess) { Preprocessor(config: c.config).prepare(photo) }
+        let (logits, features, head) = try times.measure(.forward) { try session.run(tensor) }
         let probabilities = softmax(logits)
         let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
         let k = max(settings.topK, 1)
         let predictions = order.prefix(max(k, 5)).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
         let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
         var maps: [(Int, ClassActivationMap, [Float], Bool, Localisation, Float?)] = []
-        for cls in classes {
+        for cls in classes { times.measure(.map) {
             let raw = ClassActivationMap.compute(head: head, features: features, classIndex: cls)
             let (norm, flat) = raw.normalized()
             let photoMap = MapUpsampler.toPhoto(norm, width: raw.width, height: raw.height, geometry: geometry)
             let loc = flat ? Localisation(box: nil, peak: nil) : Localisation.find(map: photoMap, width: photo.width, height: photo.height, threshold: settings.boxThreshold)
             maps.append((cls, raw, photoMap, flat, loc, loc.box.map { massInside(photoMap, width: photo.width, box: $0) }))
-        }
+        } }
         return PhotoExplanation(photo: photo, geometry: geometry, predictions: Array(predictions.prefix(max(k, 1))),
                                 maps: maps.map { (index: $0.0, raw: $0.1, photoMap: $0.2, flat: $0.3, localisation: $0.4, massInBox: $0.5) })
     }

@@ -55,7 +55,8 @@ public enum ModelRunner {
             let rows = try plan.profile(tensors, runs: max(repeats, 1))
             let total = rows.reduce(0) { $0 + $1.seconds }
             for row in rows {
-                lines.append(String(format: "%-28@ %8.3f ms/run  %5.1f%%", row.op as NSString, row.seconds * 1e3 / Double(max(repeats, 1)), row.seconds / total * 100))
+                lines.append(row.op.padding(toLength: 28, withPad: " ", startingAt: 0)
+                             + String(format: " %8.3f ms/run  %5.1f%%", row.seconds * 1e3 / Double(max(repeats, 1)), row.seconds / total * 100))
             }
         }
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)

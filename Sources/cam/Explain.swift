@@ -32,6 +32,7 @@ struct Explain: ParsableCommand {
     @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = DecodeOptions.defaultMaxPixels
     @Flag(help: "Write index.html, a gallery of the results.") var html = false
     @Flag(help: "No progress output.") var quiet = false
+    @Flag(help: "Print the time spent per pipeline stage at the end.") var timings = false
 
     func validate() throws {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
@@ -131,6 +132,16 @@ struct Explain: ParsableCommand {
             let seconds = Date().timeIntervalSince(start)
             Console.error(String(format: "cam: %d explained, %d failed, %d skipped in %.2f s → %@", records.count - (failed - missing.count),
                                  failed, files.count - records.count, seconds, out))
+        }
+        if timings {
+            let stages = batch.times.milliseconds()
+            let total = stages.reduce(0) { $0 + $1.1 }
+            let photos = max(records.count, 1)
+            Console.error("stage                 total ms   ms/photo   share (summed over \(workers) job(s))")
+            for (stage, ms) in stages {
+                Console.error(stage.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: " %9.1f %10.2f %7.1f%%", ms, ms / Double(photos), total > 0 ? ms / total * 100 : 0))
+            }
         }
         if failed > 0 { throw ExitCode(1) }
     }
