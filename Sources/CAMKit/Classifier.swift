@@ -5,7 +5,6 @@ import ONNX
 /// A model ready to explain: graph, CAM head, preprocessing recipe and labels.
 public final class Classifier: Sendable {
     public let modelPath: String
-    public let model: ONNXModel
     public let engine: InferenceEngine
     public let head: CAMHead
     public let config: ModelSidecar
@@ -15,7 +14,7 @@ public final class Classifier: Sendable {
     /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
     public init(modelPath: String, labelsPath: String? = nil, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
         self.modelPath = modelPath
-        model = try ONNXModel.load(path: modelPath)
+        let model = try ONNXModel.load(path: modelPath)
         var config = try ModelSidecar.load(besideModel: modelPath) ?? ModelSidecar()
         configure(&config)
         self.config = config
@@ -51,6 +50,8 @@ public final class Classifier: Sendable {
 public final class ClassifierSession {
     let classifier: Classifier
     var plans: [[Int]: ExecutionPlan] = [:]
+    /// Plans kept per worker.
+    static let maxPlans = 2
 
     init(classifier: Classifier) { self.classifier = classifier }
 
@@ -61,8 +62,10 @@ public final class ClassifierSession {
         if let cached = plans[input.shape] {
             plan = cached
         } else {
+            // Few plans per worker: each holds its activation buffers, and making one costs
+            // about a millisecond, so memory, not planning time, is what to save.
+            if plans.count >= ClassifierSession.maxPlans { plans.removeAll() }
             plan = try c.engine.makePlan(inputShapes: [c.inputName: input.shape], outputs: [c.head.featureName, c.head.logitsName])
-            if plans.count > 8 { plans.removeAll() }
             plans[input.shape] = plan
         }
         let out = try plan.run([c.inputName: input])

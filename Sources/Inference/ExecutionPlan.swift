@@ -102,6 +102,9 @@ public final class ExecutionPlan: @unchecked Sendable {
         for (name, value) in outputBindings {
             switch value {
             case .constant(let c): results[name] = Tensor(shape: c.shape, data: c.floats)
+            case .weight(let shape):
+                let p = weights.pointer(name)!
+                results[name] = Tensor(shape: shape, data: Array(UnsafeBufferPointer(start: p, count: shape.elementCount)))
             case .runtime(let b, let shape):
                 results[name] = Tensor(shape: shape, data: Array(UnsafeBufferPointer(start: pointers[b], count: shape.elementCount)))
             }

@@ -11,9 +11,13 @@ public final class InferenceEngine: Sendable {
 
     /// Prepares `graph`; values named in `keep` survive every rewrite (so they can be read out).
     public init(graph: Graph, keep: Set<String> = [], optimize: Bool = true, maxTensorElements: Int = 1 << 30) {
-        let rewritten = optimize ? GraphRewriter.optimize(graph, keep: keep.union(graph.outputs)) : graph
+        var rewritten = optimize ? GraphRewriter.optimize(graph, keep: keep.union(graph.outputs)) : graph
+        // Large weights read only as kernel operands live once, in the WeightStore; the graph
+        // keeps their shapes only, so a model's weights are held in memory one time.
+        let stored = InferenceEngine.kernelOnlyWeights(rewritten, keep: keep.union(graph.outputs))
+        self.weights = WeightStore(constants: rewritten.constants, names: stored)
+        for name in stored { rewritten.constants[name] = nil }
         self.graph = rewritten
-        self.weights = WeightStore(constants: rewritten.constants)
         self.maxTensorElements = maxTensorElements
     }
 
@@ -21,6 +25,28 @@ public final class InferenceEngine: Sendable {
     public func makePlan(inputShapes: [String: [Int]], outputs: [String]? = nil) throws(InferenceError) -> ExecutionPlan {
         var planner = Planner(graph: graph, weights: weights, limit: maxTensorElements)
         return try planner.plan(inputs: inputShapes, outputs: outputs ?? graph.outputs)
+    }
+
+    /// Float constants of at least 1024 elements whose every use is a Conv's W or B, a Gemm's B or
+    /// C, or a MatMul's B: kernels read them through a pointer and never need their values at plan time.
+    static func kernelOnlyWeights(_ g: Graph, keep: Set<String>) -> Set<String> {
+        var candidates = Set(g.constants.compactMap { name, value -> String? in
+            if case .float(let t) = value, t.count >= 1024, !keep.contains(name) { return name }
+            return nil
+        })
+        for node in g.nodes {
+            for (i, input) in node.inputs.enumerated() where candidates.contains(input) {
+                let kernelOperand: Bool
+                switch node.op {
+                case .conv: kernelOperand = i == 1 || i == 2
+                case .gemm: kernelOperand = i == 1 || i == 2
+                case .matMul: kernelOperand = i == 1
+                default: kernelOperand = false
+                }
+                if !kernelOperand { candidates.remove(input) }
+            }
+        }
+        return candidates
     }
 
     /// Sets OpenBLAS's thread count (process-wide).

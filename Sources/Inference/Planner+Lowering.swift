@@ -215,6 +215,7 @@ extension Planner {
         guard let out else { throw fail(node, "cannot reshape \(shape)") }
         switch x {
         case .constant(let c): return [.constant(ConstantFolder.reshaped(c, out))]
+        case .weight: throw .unsupported(node: node.name, op: node.op.name, detail: "reshaping a stored weight")
         case .runtime(let b, _):
             buffers[b].lastUse = max(buffers[b].lastUse, steps.count)
             return [.runtime(buffer: b, shape: out)]

@@ -4,11 +4,14 @@ struct Planner {
     enum Value {
         case constant(ConstantValue)
         case runtime(buffer: Int, shape: [Int])
+        /// A weight held in the WeightStore: known before the run, but only as a kernel operand.
+        case weight(shape: [Int])
 
         var shape: [Int] {
             switch self {
             case .constant(let c): return c.shape
             case .runtime(_, let s): return s
+            case .weight(let s): return s
             }
         }
     }
@@ -39,6 +42,7 @@ struct Planner {
         self.weights = weights
         self.limit = limit
         for (name, c) in graph.constants { values[name] = .constant(c) }
+        for (name, shape) in weights.shapes { values[name] = .weight(shape: shape) }
     }
 
     mutating func newBuffer(_ size: Int, node: String) throws(InferenceError) -> Int {
@@ -53,6 +57,11 @@ struct Planner {
         case .runtime(let b, _):
             buffers[b].lastUse = max(buffers[b].lastUse, steps.count)
             return b
+        case .weight(let shape):
+            if let b = constantBuffers[name] { return b }
+            buffers.append(VirtualBuffer(kind: .weight(weights.pointer(name)!), size: shape.elementCount, defined: -1, lastUse: Int.max))
+            constantBuffers[name] = buffers.count - 1
+            return buffers.count - 1
         case .constant(let c):
             if let b = constantBuffers[name] { return b }
             let kind: BufferKind

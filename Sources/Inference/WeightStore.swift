@@ -7,9 +7,9 @@ public final class WeightStore: @unchecked Sendable {
     }
     private(set) var entries: [String: Entry] = [:]
 
-    /// Copies every float constant of the graph.
-    public init(constants: [String: ConstantValue]) {
-        for (name, value) in constants {
+    /// Copies the named float constants of the graph.
+    public init(constants: [String: ConstantValue], names: Set<String>) {
+        for (name, value) in constants where names.contains(name) {
             guard case .float(let t) = value else { continue }
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(t.count, 1))
             t.data.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: t.count) }
@@ -18,6 +18,9 @@ public final class WeightStore: @unchecked Sendable {
     }
 
     func pointer(_ name: String) -> UnsafeMutablePointer<Float>? { entries[name]?.pointer }
+
+    /// Names and shapes of the stored weights.
+    var shapes: [String: [Int]] { entries.mapValues(\.shape) }
 
     deinit {
         for entry in entries.values { entry.pointer.deallocate() }
