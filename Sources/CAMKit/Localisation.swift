@@ -11,31 +11,39 @@ public struct Localisation: Sendable, Equatable, Codable {
         for i in 0..<map.count where map[i] > best { best = map[i]; peakIndex = i }
         guard peakIndex >= 0, best > 0 else { return Localisation(box: nil, peak: nil) }
         let cut = tau * best
-        var label = [Int32](repeating: 0, count: w * h)
         var bestBox: [Int]? = nil, bestSize = 0
-        var stack: [Int] = []
-        var next: Int32 = 0
-        for start in 0..<(w * h) where label[start] == 0 && map[start] >= cut {
-            next += 1
-            label[start] = next
-            stack.append(start)
-            var size = 0, x0 = w, y0 = h, x1 = -1, y1 = -1
-            while let p = stack.popLast() {
-                size += 1
-                let px = p % w, py = p / w
-                x0 = min(x0, px); x1 = max(x1, px); y0 = min(y0, py); y1 = max(y1, py)
-                for dy in -1...1 {
-                    let ny = py + dy
-                    if ny < 0 || ny >= h { continue }
-                    for dx in -1...1 {
-                        let nx = px + dx
-                        if nx < 0 || nx >= w || (dx == 0 && dy == 0) { continue }
-                        let q = ny * w + nx
-                        if label[q] == 0 && map[q] >= cut { label[q] = next; stack.append(q) }
+        // Flood fill over raw buffers: visited flags and an explicit stack sized for the worst case.
+        var visited = [Bool](repeating: false, count: w * h)
+        var stack = [Int32](repeating: 0, count: w * h)
+        map.withUnsafeBufferPointer { m in
+            visited.withUnsafeMutableBufferPointer { seen in
+                stack.withUnsafeMutableBufferPointer { st in
+                    for start in 0..<(w * h) where !seen[start] && m[start] >= cut {
+                        seen[start] = true
+                        var top = 0
+                        st[top] = Int32(start); top += 1
+                        var size = 0, x0 = w, y0 = h, x1 = -1, y1 = -1
+                        while top > 0 {
+                            top -= 1
+                            let p = Int(st[top])
+                            size += 1
+                            let px = p % w, py = p / w
+                            if px < x0 { x0 = px }
+                            if px > x1 { x1 = px }
+                            if py < y0 { y0 = py }
+                            if py > y1 { y1 = py }
+                            let yLo = max(py - 1, 0), yHi = min(py + 1, h - 1), xLo = max(px - 1, 0), xHi = min(px + 1, w - 1)
+                            for ny in yLo...yHi {
+                                for nx in xLo...xHi {
+                                    let q = ny * w + nx
+                                    if !seen[q] && m[q] >= cut { seen[q] = true; st[top] = Int32(q); top += 1 }
+                                }
+                            }
+                        }
+                        if size > bestSize { bestSize = size; bestBox = [x0, y0, x1, y1] }
                     }
                 }
             }
-            if size > bestSize { bestSize = size; bestBox = [x0, y0, x1, y1] }
         }
         return Localisation(box: bestBox, peak: [peakIndex % w, peakIndex / w])
     }

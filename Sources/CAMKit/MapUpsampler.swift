@@ -29,27 +29,35 @@ public enum MapUpsampler {
     }
 
     /// The map at the photo's resolution: feature grid → model input → photo through `geometry`.
-    /// Photo pixels outside the model's view (crop mode) get -1.
+    /// Photo pixels outside the model's view (crop mode) get -1. Separable: each photo row first
+    /// blends two model-input rows, then samples that row at every column.
     public static func toPhoto(_ map: [Float], width w: Int, height h: Int, geometry g: Geometry) -> [Float] {
         let input = resize(map, width: w, height: h, toWidth: g.inputWidth, height: g.inputHeight)
         if g.isIdentity { return input }
         let pw = g.photoWidth, ph = g.photoHeight, iw = g.inputWidth, ih = g.inputHeight
-        var out = [Float](repeating: 0, count: pw * ph)
-        let xs = (0..<pw).map { x -> (Int, Int, Float, Bool) in
+        var out = [Float](repeating: -1, count: pw * ph)
+        var x0 = [Int](repeating: 0, count: pw), x1 = x0
+        var fx = [Float](repeating: 0, count: pw)
+        var inside = [Bool](repeating: false, count: pw)
+        for x in 0..<pw {
             let u = g.inputX(photoX: Double(x))
-            let (a, b, f) = tap(u, iw)
-            return (a, b, f, u >= -0.5 && u <= Double(iw) - 0.5)
+            (x0[x], x1[x], fx[x]) = tap(u, iw)
+            inside[x] = u >= -0.5 && u <= Double(iw) - 0.5
         }
-        for y in 0..<ph {
-            let v = g.inputY(photoY: Double(y))
-            let insideY = v >= -0.5 && v <= Double(ih) - 0.5
-            let (y0, y1, fy) = tap(v, ih)
-            for x in 0..<pw {
-                let (x0, x1, fx, insideX) = xs[x]
-                if !(insideX && insideY) { out[y * pw + x] = -1; continue }
-                let top = input[y0 * iw + x0] * (1 - fx) + input[y0 * iw + x1] * fx
-                let bottom = input[y1 * iw + x0] * (1 - fx) + input[y1 * iw + x1] * fx
-                out[y * pw + x] = top * (1 - fy) + bottom * fy
+        var row = [Float](repeating: 0, count: iw)
+        input.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<ph {
+                    let v = g.inputY(photoY: Double(y))
+                    guard v >= -0.5 && v <= Double(ih) - 0.5 else { continue }
+                    let (y0, y1, fy) = tap(v, ih)
+                    let top = src.baseAddress! + y0 * iw, bottom = src.baseAddress! + y1 * iw
+                    for i in 0..<iw { row[i] = top[i] * (1 - fy) + bottom[i] * fy }
+                    let d = dst.baseAddress! + y * pw
+                    for x in 0..<pw where inside[x] {
+                        d[x] = row[x0[x]] * (1 - fx[x]) + row[x1[x]] * fx[x]
+                    }
+                }
             }
         }
         return out

@@ -159,7 +159,7 @@ static void write_to_memory(png_structp png, png_bytep data, png_size_t length) 
 static void flush_memory(png_structp png) { (void)png; }
 
 int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
-                int bit_depth, int level, int filters, const char *software,
+                int bit_depth, int level, int filters, int strategy, const char *software,
                 uint8_t **out, size_t *out_size, char *err, size_t errlen) {
     *out = NULL;
     *out_size = 0;
@@ -186,6 +186,7 @@ int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int chan
     }
     png_set_write_fn(png, &ctx, write_to_memory, flush_memory);
     png_set_compression_level(png, level);
+    png_set_compression_strategy(png, strategy);
     if (filters != 0) png_set_filter(png, PNG_FILTER_TYPE_BASE, filters);
     png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);

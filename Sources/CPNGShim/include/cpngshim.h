@@ -25,10 +25,11 @@ int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, cpng_deco
                 char *err, size_t errlen);
 
 /// Encodes 8- or 16-bit (host order) samples with 1..4 channels. level is zlib's 0..9;
-/// filters is a PNG_FILTER_* mask (0 = libpng's default). software is written as a tEXt chunk
+/// filters is a PNG_FILTER_* mask (0 = libpng's default); strategy is zlib's (0 default, 1 filtered,
+/// 2 huffman only, 3 RLE). software is written as a tEXt chunk
 /// when non-NULL. On success *out is malloc'ed (caller frees) and 0 is returned.
 int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
-                int bit_depth, int level, int filters, const char *software,
+                int bit_depth, int level, int filters, int strategy, const char *software,
                 uint8_t **out, size_t *out_size, char *err, size_t errlen);
 
 #endif
