@@ -31,7 +31,7 @@ public struct PhotoExplanation: Sendable {
     public var photo: RGBImage
     public var geometry: Geometry
     public var predictions: [Prediction]
-    public var maps: [(index: Int, raw: ClassActivationMap, photoMap: [Float], flat: Bool, localisation: Localisation, massInBox: Float?)]
+    public var maps: [(index: Int, raw: ClassActivationMap, photoMap: PhotoMap, flat: Bool, localisation: Localisation, massInBox: Float?)]
 }
 
 /// Settings of an explanation run.
@@ -60,13 +60,13 @@ public enum Explainer {
         let k = max(settings.topK, 1)
         let predictions = order.prefix(max(k, 5)).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
         let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
-        var maps: [(Int, ClassActivationMap, [Float], Bool, Localisation, Float?)] = []
+        var maps: [(Int, ClassActivationMap, PhotoMap, Bool, Localisation, Float?)] = []
         for cls in classes { times.measure(.map) {
             let raw = ClassActivationMap.compute(head: head, features: features, classIndex: cls)
             let (norm, flat) = raw.normalized()
-            let photoMap = MapUpsampler.toPhoto(norm, width: raw.width, height: raw.height, geometry: geometry)
-            let loc = flat ? Localisation(box: nil, peak: nil) : Localisation.find(map: photoMap, width: photo.width, height: photo.height, threshold: settings.boxThreshold)
-            maps.append((cls, raw, photoMap, flat, loc, loc.box.map { massInside(photoMap, width: photo.width, box: $0) }))
+            let photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
+            let (loc, mass) = flat ? (Localisation(box: nil, peak: nil), nil) : photoMap.localise(threshold: settings.boxThreshold)
+            maps.append((cls, raw, photoMap, flat, loc, mass))
         } }
         return PhotoExplanation(photo: photo, geometry: geometry, predictions: Array(predictions.prefix(max(k, 1))),
                                 maps: maps.map { (index: $0.0, raw: $0.1, photoMap: $0.2, flat: $0.3, localisation: $0.4, massInBox: $0.5) })

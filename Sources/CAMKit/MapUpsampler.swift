@@ -28,38 +28,9 @@ public enum MapUpsampler {
         return (i0, i1, Float(c - Double(i0)))
     }
 
-    /// The map at the photo's resolution: feature grid → model input → photo through `geometry`.
-    /// Photo pixels outside the model's view (crop mode) get -1. Separable: each photo row first
-    /// blends two model-input rows, then samples that row at every column.
+    /// The map at the photo's resolution (feature grid → model input → photo through `geometry`);
+    /// -1 outside the model's view.
     public static func toPhoto(_ map: [Float], width w: Int, height h: Int, geometry g: Geometry) -> [Float] {
-        let input = resize(map, width: w, height: h, toWidth: g.inputWidth, height: g.inputHeight)
-        if g.isIdentity { return input }
-        let pw = g.photoWidth, ph = g.photoHeight, iw = g.inputWidth, ih = g.inputHeight
-        var out = [Float](repeating: -1, count: pw * ph)
-        var x0 = [Int](repeating: 0, count: pw), x1 = x0
-        var fx = [Float](repeating: 0, count: pw)
-        var inside = [Bool](repeating: false, count: pw)
-        for x in 0..<pw {
-            let u = g.inputX(photoX: Double(x))
-            (x0[x], x1[x], fx[x]) = tap(u, iw)
-            inside[x] = u >= -0.5 && u <= Double(iw) - 0.5
-        }
-        var row = [Float](repeating: 0, count: iw)
-        input.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<ph {
-                    let v = g.inputY(photoY: Double(y))
-                    guard v >= -0.5 && v <= Double(ih) - 0.5 else { continue }
-                    let (y0, y1, fy) = tap(v, ih)
-                    let top = src.baseAddress! + y0 * iw, bottom = src.baseAddress! + y1 * iw
-                    for i in 0..<iw { row[i] = top[i] * (1 - fy) + bottom[i] * fy }
-                    let d = dst.baseAddress! + y * pw
-                    for x in 0..<pw where inside[x] {
-                        d[x] = row[x0[x]] * (1 - fx[x]) + row[x1[x]] * fx[x]
-                    }
-                }
-            }
-        }
-        return out
+        PhotoMap(normalized: map, width: w, height: h, geometry: g).sampled(width: g.photoWidth, height: g.photoHeight)
     }
 }

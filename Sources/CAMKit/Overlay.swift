@@ -13,22 +13,36 @@ public struct Overlay: Sendable {
         self.threshold = threshold
     }
 
-    /// The overlay; `map` is photo-sized with values in [0, 1] (negative = outside the model's view).
-    public func render(photo: RGBImage, map: [Float]) -> RGBImage {
+    /// The overlay of a map placed on the photo, blended a row at a time in integers.
+    public func render(photo: RGBImage, map: PhotoMap) -> RGBImage {
         let table = colormap.table
+        let w = photo.width, h = photo.height
         var out = photo.pixels
-        let a = alpha
-        for i in 0..<(photo.width * photo.height) {
-            let v = map[i]
-            if v < 0 { continue }
-            if let t = threshold, v < t { continue }
-            let idx = Colormap.index(v) * 3
-            for c in 0..<3 {
-                let blended = (1 - a) * Float(photo.pixels[i * 3 + c]) + a * Float(table[idx + c])
-                out[i * 3 + c] = UInt8(min(max(blended + 0.5, 0), 255))
+        let a = Int32((min(max(alpha, 0), 1) * 256).rounded()), keep = 256 - a
+        let cut = threshold ?? -0.5
+        let columns = map.columns(width: w)
+        var scratch = [Float](repeating: 0, count: map.geometry.inputWidth)
+        var values = [Float](repeating: 0, count: w)
+        table.withUnsafeBufferPointer { t in
+            out.withUnsafeMutableBufferPointer { dst in
+                values.withUnsafeMutableBufferPointer { v in
+                    for y in 0..<h {
+                        map.row(y, height: h, columns: columns, scratch: &scratch, into: v.baseAddress!)
+                        let row = dst.baseAddress! + y * w * 3
+                        for x in 0..<w {
+                            let value = v[x]
+                            if value < 0 || value < cut { continue }
+                            let idx = Colormap.index(value) * 3
+                            let p = row + x * 3
+                            p[0] = UInt8(truncatingIfNeeded: (Int32(p[0]) * keep + Int32(t[idx]) * a + 128) >> 8)
+                            p[1] = UInt8(truncatingIfNeeded: (Int32(p[1]) * keep + Int32(t[idx + 1]) * a + 128) >> 8)
+                            p[2] = UInt8(truncatingIfNeeded: (Int32(p[2]) * keep + Int32(t[idx + 2]) * a + 128) >> 8)
+                        }
+                    }
+                }
             }
         }
-        return RGBImage(width: photo.width, height: photo.height, pixels: out)
+        return RGBImage(width: w, height: h, pixels: out)
     }
 
     /// Draws a rectangle outline (inclusive corners) in place.

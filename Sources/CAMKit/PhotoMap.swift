@@ -1,0 +1,85 @@
+/// A normalised map placed on the photo through its Geometry, sampled a row at a time so that a
+/// 24-megapixel photo never needs a 24-megapixel float map in memory.
+public struct PhotoMap: Sendable {
+    /// The map at model-input resolution (values in [0, 1]).
+    public let input: [Float]
+    public let geometry: Geometry
+
+    /// Upsamples a feature-grid map (w×h) to the model input.
+    public init(normalized map: [Float], width w: Int, height h: Int, geometry: Geometry) {
+        self.geometry = geometry
+        self.input = MapUpsampler.resize(map, width: w, height: h, toWidth: geometry.inputWidth, height: geometry.inputHeight)
+    }
+
+    /// Column taps for sampling rows at `width` output columns (photo width, or a reduced grid's).
+    public struct Columns {
+        let x0: [Int], x1: [Int], fx: [Float], inside: [Bool]
+    }
+
+    /// Taps for a grid of `width` columns spanning the photo's width.
+    public func columns(width: Int) -> Columns {
+        let g = geometry, iw = g.inputWidth
+        let scale = Double(g.photoWidth) / Double(width)
+        var x0 = [Int](repeating: 0, count: width), x1 = x0, fx = [Float](repeating: 0, count: width), inside = [Bool](repeating: false, count: width)
+        for x in 0..<width {
+            let u = g.inputX(photoX: (Double(x) + 0.5) * scale - 0.5)
+            (x0[x], x1[x], fx[x]) = MapUpsampler.tap(u, iw)
+            inside[x] = u >= -0.5 && u <= Double(iw) - 0.5
+        }
+        return Columns(x0: x0, x1: x1, fx: fx, inside: inside)
+    }
+
+    /// Writes row y of a grid `height` rows tall spanning the photo into `out` (count = columns);
+    /// -1 marks points outside the model's view.
+    public func row(_ y: Int, height: Int, columns c: Columns, scratch: inout [Float], into out: UnsafeMutablePointer<Float>) {
+        let g = geometry, iw = g.inputWidth, ih = g.inputHeight
+        let n = c.x0.count
+        let v = g.inputY(photoY: (Double(y) + 0.5) * Double(g.photoHeight) / Double(height) - 0.5)
+        guard v >= -0.5 && v <= Double(ih) - 0.5 else {
+            out.initialize(repeating: -1, count: n)
+            return
+        }
+        let (y0, y1, fy) = MapUpsampler.tap(v, ih)
+        input.withUnsafeBufferPointer { src in
+            let top = src.baseAddress! + y0 * iw, bottom = src.baseAddress! + y1 * iw
+            for i in 0..<iw { scratch[i] = top[i] * (1 - fy) + bottom[i] * fy }
+        }
+        for x in 0..<n {
+            out[x] = c.inside[x] ? scratch[c.x0[x]] * (1 - c.fx[x]) + scratch[c.x1[x]] * c.fx[x] : -1
+        }
+    }
+
+    /// The whole map on a width×height grid spanning the photo (the photo's own size gives the
+    /// full-resolution map).
+    public func sampled(width: Int, height: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: width * height)
+        let c = columns(width: width)
+        var scratch = [Float](repeating: 0, count: geometry.inputWidth)
+        out.withUnsafeMutableBufferPointer { buf in
+            for y in 0..<height { row(y, height: height, columns: c, scratch: &scratch, into: buf.baseAddress! + y * width) }
+        }
+        return out
+    }
+
+    /// Largest grid on which boxes are searched (2 megapixels); larger photos are searched on a
+    /// reduced grid and the box scaled back, within one grid cell (a few pixels at 24 MP).
+    public static let localisationPixels = 2_000_000
+
+    /// The box and peak in photo pixels, and the share of positive map mass inside the box.
+    public func localise(threshold: Float) -> (Localisation, Float?) {
+        let pw = geometry.photoWidth, ph = geometry.photoHeight
+        let factor = max(1, (Double(pw * ph) / Double(PhotoMap.localisationPixels)).squareRoot())
+        let gw = max(1, Int((Double(pw) / factor).rounded())), gh = max(1, Int((Double(ph) / factor).rounded()))
+        let grid = sampled(width: gw, height: gh)
+        var loc = Localisation.find(map: grid, width: gw, height: gh, threshold: threshold)
+        let mass = loc.box.map { Explainer.massInside(grid, width: gw, box: $0) }
+        if gw != pw || gh != ph {
+            let sx = Double(pw) / Double(gw), sy = Double(ph) / Double(gh)
+            loc.box = loc.box.map { b in
+                [Int(Double(b[0]) * sx), Int(Double(b[1]) * sy), min(pw - 1, Int(Double(b[2] + 1) * sx) - 1), min(ph - 1, Int(Double(b[3] + 1) * sy) - 1)]
+            }
+            loc.peak = loc.peak.map { p in [min(pw - 1, Int((Double(p[0]) + 0.5) * sx)), min(ph - 1, Int((Double(p[1]) + 0.5) * sy))] }
+        }
+        return (loc, mass)
+    }
+}
