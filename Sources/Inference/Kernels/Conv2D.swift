@@ -34,7 +34,7 @@ public struct Conv2D: Sendable {
 
     /// Floats of scratch space `run` needs.
     public var scratchCount: Int {
-        if hasFastDepthwise { return paddedPlaneCount }
+        if hasFastDepthwise { return depthwiseScratchCount }
         if isDepthwise || isPointwise { return 0 }
         return (inChannels / group) * kernelHeight * kernelWidth * outHeight * outWidth
     }

@@ -34,13 +34,22 @@ extension Conv2D {
 
     var paddedPlaneCount: Int { (inHeight + padTop + padBottom) * (inWidth + padLeft + padRight) }
 
+    /// Scratch for the padded path: the padded plane, slack for the flat stride-1 loop reading a
+    /// few floats past its end, and the stride-1 accumulator (out rows at padded width).
+    var depthwiseScratchCount: Int {
+        paddedPlaneCount + 8 + outHeight * (inWidth + padLeft + padRight)
+    }
+
     /// Depthwise through a zero-padded copy of each plane (in `scratch`) and the row kernels.
     func runDepthwisePadded(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let oh = outHeight, ow = outWidth, k = kernelHeight, s = strideH
         let pw = inWidth + padLeft + padRight, ph = inHeight + padTop + padBottom
-        let unpadded = padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
-        if !unpadded { scratch.initialize(repeating: 0, count: ph * pw) }
+        // Stride 1 runs flat over whole padded rows (long, vectorisable loops, then a compaction),
+        // so it always works on the padded copy; stride 2 reads the input in place when unpadded.
+        let unpadded = s != 1 && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
+        if !unpadded { scratch.initialize(repeating: 0, count: ph * pw + 8) }
+        let accumulator = scratch + ph * pw + 8
         for n in 0..<batch {
             for c in 0..<inChannels {
                 let plane = input + (n * inChannels + c) * inHeight * inWidth
@@ -57,6 +66,22 @@ extension Conv2D {
                 let out = output + (n * inChannels + c) * oh * ow
                 let w = weights + c * k * k
                 let bv = bias?[c] ?? 0
+                if s == 1 {
+                    // Output (oy, ox) sits at oy·pw + ox of a plane at padded width: every tap is a
+                    // shift of the whole padded plane, so each kernel row is one long loop.
+                    let total = oh * pw
+                    accumulator.initialize(repeating: bv, count: total)
+                    for ky in 0..<k {
+                        if k == 3 {
+                            DepthwiseRows.add3(accumulator, src + ky * pw, w + ky * 3, count: total, stride: 1)
+                        } else {
+                            DepthwiseRows.add5(accumulator, src + ky * pw, w + ky * 5, count: total, stride: 1)
+                        }
+                    }
+                    for oy in 0..<oh { (out + oy * ow).update(from: accumulator + oy * pw, count: ow) }
+                    activation?.apply(out, count: oh * ow)
+                    continue
+                }
                 for oy in 0..<oh {
                     let d = out + oy * ow
                     d.initialize(repeating: bv, count: ow)
