@@ -15,12 +15,13 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libpng reports errors by longjmp; this C target keeps every setjmp/longjmp inside C.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         .target(name: "ImageIO", dependencies: ["CPNG", "CPNGShim", "CJPEG", "CFreeType"]),
         .target(name: "Inference", dependencies: ["CBLAS"]),
         .target(name: "ONNX", dependencies: ["Inference"]),
-        .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX"]),
+        .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX", "CCrypto"]),
         .executableTarget(name: "cam", dependencies: [
             "CAMKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -120,7 +120,7 @@ struct Explain: ParsableCommand {
                          "class": settings.classIndex as Any? ?? NSNull(), "colormap": colormap.rawValue, "alpha": alpha,
                          "threshold": threshold as Any? ?? NSNull(), "box_threshold": boxThreshold, "boxes": boxes,
                          "normalisation": "relu, min-max", "upsampling": "bilinear, half-pixel centres"],
-            "inputs": files.count, "failed": failed,
+            "inputs": records.count, "failed": failed, "skipped": files.count - records.count,
         ]
         do {
             try ReportWriter.writeAll(records: records, folder: out, manifest: manifest, html: html)
