@@ -6,7 +6,7 @@ import TestSupport
 @Suite("cam explain end to end", .serialized)
 struct ExplainCommandTests {
     static let repo = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
-    static let cam = repo + "/.build/release/cam"
+    static let cam = Fixtures.binaries + "/cam"
 
     func run(_ args: [String]) throws -> (Int32, String) {
         let p = Process()

@@ -12,7 +12,7 @@ struct FuzzCorpusTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { folder + "/" + $0 }
         #expect(!files.isEmpty)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: repo + "/.build/release/CamFuzz")
+        p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/CamFuzz")
         p.arguments = files
         let out = Pipe()
         p.standardOutput = out

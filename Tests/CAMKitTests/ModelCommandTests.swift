@@ -12,7 +12,7 @@ struct ModelCommandTests {
 
     static func cam(_ args: [String]) throws -> (Int32, String, String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: repo + "/.build/release/cam")
+        p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: repo)
         let out = Pipe(), err = Pipe()

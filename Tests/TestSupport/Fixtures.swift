@@ -11,6 +11,11 @@ public enum Fixtures {
 
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
+    /// Folder of the built binaries (`cam`, `CamFuzz`): $CAMKIT_BIN_DIR, else .build/release.
+    public static var binaries: String {
+        ProcessInfo.processInfo.environment["CAMKIT_BIN_DIR"] ?? URL(fileURLWithPath: root).deletingLastPathComponent().deletingLastPathComponent().path + "/.build/release"
+    }
+
     public static func bytes(_ relative: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(relative))))
     }
