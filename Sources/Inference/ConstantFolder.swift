@@ -9,9 +9,10 @@ enum ConstantFolder {
             return nil
         }
         switch node.op {
-        case .identity, .cast(toFloat: false) where isInt(first), .cast(toFloat: true) where !isInt(first):
+        case .identity:
             return [first]
         case .cast(let toFloat):
+            if toFloat != isInt(first) { return [first] }
             return [toFloat ? .float(Tensor(shape: first.shape, data: first.floats))
                             : .int(IntTensor(shape: first.shape, data: first.floats.map { Int64($0) }))]
         case .reshape(let allowZero):

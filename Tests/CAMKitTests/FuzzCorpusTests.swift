@@ -7,7 +7,6 @@ import TestSupport
 @Suite("fuzz regressions")
 struct FuzzCorpusTests {
     @Test func pastCrashesStayFixed() throws {
-        let repo = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
         let folder = Fixtures.path("fuzz/regressions")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { folder + "/" + $0 }
         #expect(!files.isEmpty)
