@@ -13,6 +13,8 @@ public struct BatchRun: Sendable {
     public var skipExisting = false
     /// Per-stage time, summed over photos.
     public var times = StageTimes()
+    /// Receives each record as soon as its photo is done.
+    public var log: ResultsLog?
     /// Called after each photo with (done, total, record).
     public var progress: (@Sendable (Int, Int, ResultRecord) -> Void)?
 
@@ -42,6 +44,8 @@ public struct BatchRun: Sendable {
                 if i >= files.count { break }
                 let outcome = process(files[i], session: session)
                 results.set(i, outcome)
+                if case .explained(let r) = outcome { log?.append(r) }
+                if case .failed(let r) = outcome { log?.append(r) }
                 let n = done.increment()
                 switch outcome {
                 case .explained(let r), .failed(let r): progress?(n, files.count, r)
@@ -68,7 +72,7 @@ public struct BatchRun: Sendable {
                 let label = classifier.label(m.index)
                 let overlayName = OutputNames.overlay(relative: file.relative, index: m.index, label: label)
                 let overlayPath = outputFolder + "/" + overlayName
-                try FileManager.default.createDirectory(atPath: (overlayPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try OutputGuard(root: outputFolder).prepare(overlayPath)
                 if !(skipExisting && FileManager.default.fileExists(atPath: overlayPath)) {
                     var image = times.measure(.overlay) { settings.overlay.render(photo: photo, map: m.photoMap) }
                     if settings.drawBoxes, let box = m.localisation.box { Overlay.drawBox(&image, box: box) }

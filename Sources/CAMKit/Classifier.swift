@@ -12,7 +12,7 @@ public final class Classifier: Sendable {
     public let inputName: String
 
     /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
-    public init(modelPath: String, labelsPath: String? = nil, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
+    public init(modelPath: String, labelsPath: String? = nil, threads: Int = 1, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
         self.modelPath = modelPath
         let model = try ONNXModel.load(path: modelPath)
         var config = try ModelSidecar.load(besideModel: modelPath) ?? ModelSidecar()
@@ -26,7 +26,7 @@ public final class Classifier: Sendable {
         }
         inputName = input.name
         head = try CAMHead.discover(in: model.graph)
-        engine = InferenceEngine(graph: model.graph, keep: [head.featureName, head.logitsName])
+        engine = InferenceEngine(graph: model.graph, keep: [head.featureName, head.logitsName], threads: threads)
         let folder = (modelPath as NSString).deletingLastPathComponent
         let labelFile = labelsPath ?? config.labels.map { (folder as NSString).appendingPathComponent($0) }
         if let labelFile {

@@ -35,11 +35,13 @@ public enum InputScanner {
     static func walk(_ folder: String, prefix: String, recursive: Bool, excluded: String, into out: inout [InputFile]) {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return }
-        for name in names.sorted() where !name.hasPrefix(".") {
+        for name in names.sorted() where !name.hasPrefix(".") && !name.hasSuffix(OutputNames.overlaySuffix) {
             let path = (folder as NSString).appendingPathComponent(name)
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
             if isDir.boolValue {
+                // Symlinked folders are not followed: they can loop, or lead out of the tree.
+                if (try? fm.destinationOfSymbolicLink(atPath: path)) != nil { continue }
                 let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
                 if recursive && resolved != excluded { walk(path, prefix: prefix + name + "/", recursive: true, excluded: excluded, into: &out) }
             } else {

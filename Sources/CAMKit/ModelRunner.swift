@@ -23,10 +23,10 @@ public enum ModelRunner {
     /// Returns the lines to print.
     public static func run(modelPath: String, inputPaths: [String], outputs: [String]?, outputFolder: String,
                            threads: Int, repeats: Int, profile: Bool = false) throws -> [String] {
-        InferenceEngine.setBLASThreads(threads)
+        InferenceEngine.setBLASThreads(1)
         let model = try ONNXModel.load(path: modelPath)
         let wanted = outputs ?? model.graph.outputs
-        let engine = InferenceEngine(graph: model.graph, keep: Set(wanted))
+        let engine = InferenceEngine(graph: model.graph, keep: Set(wanted), threads: threads)
         guard inputPaths.count == engine.graph.inputs.count else {
             throw RunError.inputCount(given: inputPaths.count, expected: engine.graph.inputs.count)
         }

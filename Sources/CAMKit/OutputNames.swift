@@ -2,6 +2,9 @@
 /// folder tree mirroring the input's. Keeping the input's extension means `a.jpg` and `a.png`
 /// never collide.
 public enum OutputNames {
+    /// The end of every overlay name; inputs ending so are camkit's own outputs and are skipped.
+    public static let overlaySuffix = ".cam.png"
+
     public static func slug(_ label: String) -> String {
         var out = ""
         for ch in label.lowercased() {
@@ -12,7 +15,7 @@ public enum OutputNames {
     }
 
     public static func overlay(relative: String, index: Int, label: String) -> String {
-        "\(relative).\(index)-\(slug(label)).cam.png"
+        "\(relative).\(index)-\(slug(label))" + overlaySuffix
     }
 
     public static func raw(relative: String, index: Int, label: String) -> String {

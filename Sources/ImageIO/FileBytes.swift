@@ -24,12 +24,14 @@ public struct FileError: Error, Sendable, Equatable {
 public enum FileBytes {
     /// Reads the whole file; refuses directories and files larger than `limit` bytes.
     public static func read(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO or device must not hang; only regular files are read.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw FileError(errno: errno) }
         defer { close(fd) }
         var info = stat()
         if fstat(fd, &info) != 0 { throw FileError(errno: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(errno: EISDIR) }
+        if (info.st_mode & S_IFMT) != S_IFREG { throw FileError(reason: "not a regular file") }
         let expected = Int(info.st_size)
         if expected > limit { throw FileError(reason: "file is \(expected) bytes, over the limit of \(limit)") }
         var bytes = [UInt8](repeating: 0, count: max(expected, 0))

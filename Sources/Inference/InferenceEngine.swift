@@ -8,9 +8,12 @@ public final class InferenceEngine: Sendable {
     let weights: WeightStore
     /// Largest tensor (in elements) a plan may allocate: 2^30 floats = 4 GiB.
     public let maxTensorElements: Int
+    /// camkit's own threads per convolution (OpenBLAS itself stays at one thread).
+    public let threads: Int
 
     /// Prepares `graph`; values named in `keep` survive every rewrite (so they can be read out).
-    public init(graph: Graph, keep: Set<String> = [], optimize: Bool = true, maxTensorElements: Int = 1 << 30) {
+    public init(graph: Graph, keep: Set<String> = [], optimize: Bool = true, maxTensorElements: Int = 1 << 30, threads: Int = 1) {
+        self.threads = max(1, threads)
         var rewritten = optimize ? GraphRewriter.optimize(graph, keep: keep.union(graph.outputs)) : graph
         // Large weights read only as kernel operands live once, in the WeightStore; the graph
         // keeps their shapes only, so a model's weights are held in memory one time.
@@ -23,7 +26,7 @@ public final class InferenceEngine: Sendable {
 
     /// A plan for these input shapes that produces `outputs` (default: the graph outputs).
     public func makePlan(inputShapes: [String: [Int]], outputs: [String]? = nil) throws(InferenceError) -> ExecutionPlan {
-        var planner = Planner(graph: graph, weights: weights, limit: maxTensorElements)
+        var planner = Planner(graph: graph, weights: weights, limit: maxTensorElements, threads: threads)
         return try planner.plan(inputs: inputShapes, outputs: outputs ?? graph.outputs)
     }
 

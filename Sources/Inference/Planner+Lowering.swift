@@ -230,10 +230,11 @@ extension Planner {
             throw fail(node, "weights \(ws) do not match input \(xs) with group \(attrs.group)")
         }
         let pads = try resolvePads(node, attrs.window, input: [xs[2], xs[3]], kernel: [ws[2], ws[3]])
-        let conv = Conv2D(batch: xs[0], inChannels: xs[1], inHeight: xs[2], inWidth: xs[3], outChannels: ws[0],
+        var conv = Conv2D(batch: xs[0], inChannels: xs[1], inHeight: xs[2], inWidth: xs[3], outChannels: ws[0],
                           kernelHeight: ws[2], kernelWidth: ws[3], strides: attrs.window.strides, dilations: attrs.window.dilations,
                           pads: pads, group: attrs.group, activation: attrs.activation)
         guard conv.outHeight > 0, conv.outWidth > 0 else { throw fail(node, "output would be empty for input \(xs)") }
+        conv.threads = threads
         return try emit(node, .conv(conv), inputs: runtimeInputs(node, operands), shape: [xs[0], ws[0], conv.outHeight, conv.outWidth])
     }
 

@@ -32,12 +32,14 @@ struct Planner {
     let graph: Graph
     let weights: WeightStore
     let limit: Int
+    let threads: Int
     var values: [String: Value] = [:]
     var buffers: [VirtualBuffer] = []
     var steps: [Step] = []
     var constantBuffers: [String: Int] = [:]
 
-    init(graph: Graph, weights: WeightStore, limit: Int) {
+    init(graph: Graph, weights: WeightStore, limit: Int, threads: Int = 1) {
+        self.threads = threads
         self.graph = graph
         self.weights = weights
         self.limit = limit

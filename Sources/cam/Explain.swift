@@ -28,7 +28,7 @@ struct Explain: ParsableCommand {
     @Flag(name: .customLong("save-raw"), help: "Also write each raw map as .npy float32 [h, w].") var saveRaw = false
     @Flag(name: .customLong("skip-existing"), help: "Do not rewrite overlays that already exist.") var skipExisting = false
     @Option(help: "Photos explained in parallel (default: the number of cores).") var jobs: Int?
-    @Option(help: "OpenBLAS threads per photo.") var threads = 1
+    @Option(help: "Threads per photo for the forward pass (results are identical for any value).") var threads = 1
     @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = DecodeOptions.defaultMaxPixels
     @Flag(help: "Write index.html, a gallery of the results.") var html = false
     @Flag(help: "No progress output.") var quiet = false
@@ -41,18 +41,20 @@ struct Explain: ParsableCommand {
     }
 
     func run() throws {
+        // A full disk or a file-size limit must end one write with EFBIG, not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         let modelPath = model ?? DefaultModel.path()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let workers = jobs ?? cores
-        // Jobs × BLAS threads never exceeds the cores: oversubscription only adds switching.
-        let blasThreads = max(1, min(threads, cores / max(workers, 1)))
-        if blasThreads != threads && !quiet {
-            Console.error("cam: using \(blasThreads) BLAS thread(s) per job so that \(workers) jobs fit \(cores) cores")
+        // Jobs × threads never exceeds the cores: oversubscription only adds switching.
+        let threadsPerJob = max(1, min(threads, cores / max(workers, 1)))
+        if threadsPerJob != threads && !quiet {
+            Console.error("cam: using \(threadsPerJob) thread(s) per job so that \(workers) jobs fit \(cores) cores")
         }
-        InferenceEngine.setBLASThreads(blasThreads)
+        InferenceEngine.setBLASThreads(1)
         let classifier: Classifier
         do {
-            classifier = try Classifier(modelPath: modelPath, labelsPath: labels) { config in
+            classifier = try Classifier(modelPath: modelPath, labelsPath: labels, threads: threadsPerJob) { config in
                 if let resize { config.resize = resize }
                 if let size { config.inputSize = size }
                 if let preset { (config.mean, config.std) = preset.meanStd }
@@ -86,10 +88,15 @@ struct Explain: ParsableCommand {
             Console.error("cam: \(out): output folder is not writable")
             throw ExitCode(2)
         }
+        StaleTemporaries.clean(out)
         let (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
         for m in missing { Console.error("cam: \(m): no such file or folder") }
         var batch = BatchRun(classifier: classifier, settings: settings, outputFolder: out, jobs: workers)
         batch.skipExisting = skipExisting
+        do { batch.log = try ResultsLog(path: out + "/results.jsonl") } catch {
+            Console.error("cam: \(error)")
+            throw ExitCode(2)
+        }
         let progress = Progress(total: files.count, quiet: quiet)
         batch.progress = { done, total, record in progress.update(done: done, record: record) }
         let start = Date()

@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 
 /// 2-D convolution over NCHW with groups, strides, dilations and asymmetric pads, bias and a
 /// fused activation. Dense groups run as im2col + OpenBLAS sgemm (a 1×1 stride-1 unpadded
@@ -12,6 +13,10 @@ public struct Conv2D: Sendable {
     public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
     public var group: Int
     public var activation: Activation?
+    /// camkit's own threads for this convolution. Work is split by output channel into fixed
+    /// blocks, each one single-threaded sgemm of the same shape whatever the thread count, so
+    /// results are bit-identical across --threads (OpenBLAS's own threading changes rounding).
+    public var threads = 1
 
     public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
                 kernelHeight: Int, kernelWidth: Int, strides: [Int], dilations: [Int], pads: [Int],
@@ -34,7 +39,7 @@ public struct Conv2D: Sendable {
 
     /// Floats of scratch space `run` needs.
     public var scratchCount: Int {
-        if hasFastDepthwise { return depthwiseScratchCount }
+        if hasFastDepthwise { return depthwiseScratchCount * max(threads, 1) }
         if isDepthwise || isPointwise { return 0 }
         return (inChannels / group) * kernelHeight * kernelWidth * outHeight * outWidth
     }
@@ -53,6 +58,7 @@ public struct Conv2D: Sendable {
         let oh = outHeight, ow = outWidth, spatial = oh * ow
         let cg = inChannels / group, mg = outChannels / group
         let kdim = cg * kernelHeight * kernelWidth
+        let blocks = Conv2D.rowBlocks(rows: mg, threads: threads)
         for n in 0..<batch {
             for g in 0..<group {
                 let x = input + (n * inChannels + g * cg) * inHeight * inWidth
@@ -64,19 +70,47 @@ public struct Conv2D: Sendable {
                     b = UnsafePointer(scratch!)
                 }
                 let y = output + (n * outChannels + g * mg) * spatial
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(spatial), Int32(kdim),
-                            1, weights + g * mg * kdim, Int32(kdim), b, Int32(spatial), 0, y, Int32(spatial))
+                let w = weights + g * mg * kdim
+                let firstChannel = g * mg
+                let workers = min(threads, blocks.count)
+                Conv2D.parallel(workers) { worker in
+                    for i in stride(from: worker, to: blocks.count, by: workers) {
+                        let rows = blocks[i]
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(spatial), Int32(kdim),
+                                    1, w + rows.lowerBound * kdim, Int32(kdim), b, Int32(spatial), 0, y + rows.lowerBound * spatial, Int32(spatial))
+                        epilogue(y, bias: bias, spatial: spatial, channels: rows, biasOffset: firstChannel)
+                    }
+                }
             }
-            epilogue(output + n * outChannels * spatial, bias: bias, spatial: spatial)
+        }
+    }
+
+    /// Rows per sgemm call. Fixed, whatever the thread count: OpenBLAS may accumulate in another
+    /// order for another matrix shape, so only same-shaped calls give bit-identical results.
+    static let rowBlock = 256
+
+    /// Output-channel blocks of `rowBlock` rows; threads take whole blocks.
+    static func rowBlocks(rows: Int, threads: Int) -> [Range<Int>] {
+        stride(from: 0, to: rows, by: rowBlock).map { $0..<min($0 + rowBlock, rows) }
+    }
+
+    /// The kernels' closures capture raw pointers into disjoint output ranges, which Swift
+    /// cannot see as Sendable; the unchecked box states that each index writes its own range.
+    static func parallel(_ count: Int, _ body: (Int) -> Void) {
+        if count == 1 { body(0); return }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(value: body)
+            DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
         }
     }
 
     /// Adds the bias and applies the activation, one channel at a time while it is in cache.
-    func epilogue(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, spatial: Int) {
-        for m in 0..<outChannels {
+    /// `y` points at channel 0 of the group; `channels` are group-relative rows.
+    func epilogue(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, spatial: Int, channels: Range<Int>, biasOffset: Int) {
+        for m in channels {
             let row = y + m * spatial
             if let bias {
-                let bv = bias[m]
+                let bv = bias[biasOffset + m]
                 for i in 0..<spatial { row[i] += bv }
             }
             activation?.apply(row, count: spatial)
@@ -155,4 +189,9 @@ public struct Conv2D: Sendable {
             }
         }
     }
+}
+
+/// A value handed to worker threads under the caller's promise of no data race.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
 }

@@ -40,9 +40,23 @@ extension Conv2D {
         paddedPlaneCount + 8 + outHeight * (inWidth + padLeft + padRight)
     }
 
-    /// Depthwise through a zero-padded copy of each plane (in `scratch`) and the row kernels.
+    /// Depthwise through a zero-padded copy of each plane (in `scratch`) and the row kernels;
+    /// channels are split among `threads` workers, each with its own scratch region.
     func runDepthwisePadded(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let workers = max(1, min(threads, inChannels))
+        let per = (inChannels + workers - 1) / workers
+        Conv2D.parallel(workers) { w in
+            let channels = (w * per)..<min(inChannels, (w + 1) * per)
+            if !channels.isEmpty {
+                runDepthwisePadded(input: input, weights: weights, bias: bias, output: output,
+                                   scratch: scratch + w * depthwiseScratchCount, channels: channels)
+            }
+        }
+    }
+
+    func runDepthwisePadded(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                            output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, channels: Range<Int>) {
         let oh = outHeight, ow = outWidth, k = kernelHeight, s = strideH
         let pw = inWidth + padLeft + padRight, ph = inHeight + padTop + padBottom
         // Stride 1 runs flat over whole padded rows (long, vectorisable loops, then a compaction),
@@ -51,7 +65,7 @@ extension Conv2D {
         if !unpadded { scratch.initialize(repeating: 0, count: ph * pw + 8) }
         let accumulator = scratch + ph * pw + 8
         for n in 0..<batch {
-            for c in 0..<inChannels {
+            for c in channels {
                 let plane = input + (n * inChannels + c) * inHeight * inWidth
                 let src: UnsafePointer<Float>
                 if unpadded {

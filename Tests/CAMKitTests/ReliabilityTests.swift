@@ -1,0 +1,170 @@
+import Foundation
+import ImageIO
+import Testing
+import TestSupport
+
+/// Crash safety, output safety, concurrency, determinism and faults, by running the real binary.
+@Suite("reliability", .serialized)
+struct ReliabilityTests {
+    static let samples = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path + "/Samples/images"
+
+    struct Run { let status: Int32; let stderr: String }
+
+    @discardableResult
+    static func cam(_ args: [String], shellPrefix: String? = nil) throws -> Run {
+        let p = Process()
+        if let shellPrefix {
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", shellPrefix + " exec \"$0\" \"$@\"", Fixtures.binaries + "/cam"] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
+            p.arguments = args
+        }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    }
+
+    static func temporary(_ tag: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-\(tag)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// A folder of `count` photos made from the samples (copies under distinct names).
+    static func photoFolder(_ count: Int) throws -> String {
+        let dir = try temporary("photos")
+        let names = try FileManager.default.contentsOfDirectory(atPath: samples).sorted()
+        for i in 0..<count {
+            let name = names[i % names.count]
+            try FileManager.default.copyItem(atPath: samples + "/" + name, toPath: dir + "/\(i)-" + name)
+        }
+        return dir
+    }
+
+    static func files(_ dir: String) -> [String] {
+        (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).sorted()
+    }
+
+    @Test func killedRunResumesToIdenticalOutputs() throws {
+        let input = try Self.photoFolder(12)
+        let whole = try Self.temporary("whole"), resumed = try Self.temporary("resumed")
+        defer { for d in [input, whole, resumed] { try? FileManager.default.removeItem(atPath: d) } }
+        #expect(try Self.cam(["explain", input, "--out", whole, "--quiet"]).status == 0)
+        // Kill at a few points of the batch, then finish with --skip-existing.
+        for delay in [0.15, 0.3, 0.45] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
+            p.arguments = ["explain", input, "--out", resumed, "--quiet", "--skip-existing"]
+            p.standardError = Pipe()
+            try p.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            // Whatever was written is whole: every line of results.jsonl parses.
+            if let text = try? String(contentsOfFile: resumed + "/results.jsonl", encoding: .utf8) {
+                for line in text.split(separator: "\n") {
+                    #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "partial line: \(line)")
+                }
+            }
+            for png in Self.files(resumed) where png.hasSuffix(".png") && !png.contains(".camkit-tmp-") {
+                #expect((try? ImageDecoder.decode(path: resumed + "/" + png)) != nil, "\(png) is not a whole PNG")
+            }
+        }
+        #expect(try Self.cam(["explain", input, "--out", resumed, "--quiet", "--skip-existing"]).status == 0)
+        let a = Self.files(whole), b = Self.files(resumed)
+        #expect(a == b)
+        #expect(!b.contains { $0.contains(".camkit-tmp-") })
+        for name in a {
+            #expect(FileManager.default.contentsEqual(atPath: whole + "/" + name, andPath: resumed + "/" + name), "\(name) differs after resuming")
+        }
+    }
+
+    @Test func threadsAndJobsGiveIdenticalOutputs() throws {
+        let a = try Self.temporary("j1t2"), b = try Self.temporary("j2t1")
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        try Self.cam(["explain", Self.samples, "--out", a, "--quiet", "--jobs", "1", "--threads", "2"])
+        try Self.cam(["explain", Self.samples, "--out", b, "--quiet", "--jobs", "2", "--threads", "1"])
+        for name in Self.files(a) where name != "manifest.json" {
+            #expect(FileManager.default.contentsEqual(atPath: a + "/" + name, andPath: b + "/" + name), "\(name) differs")
+        }
+    }
+
+    @Test func twoProcessesShareAnOutputFolder() throws {
+        let input = try Self.photoFolder(8), out = try Self.temporary("shared")
+        defer { for d in [input, out] { try? FileManager.default.removeItem(atPath: d) } }
+        let processes = (0..<2).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
+            p.arguments = ["explain", input, "--out", out, "--quiet", "--jobs", "1"]
+            p.standardError = Pipe()
+            return p
+        }
+        for p in processes { try p.run() }
+        for p in processes { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        let names = Self.files(out)
+        #expect(names.filter { $0.hasSuffix(".cam.png") }.count == 8)
+        #expect(!names.contains { $0.contains(".camkit-tmp-") })
+        for png in names where png.hasSuffix(".png") { #expect((try? ImageDecoder.decode(path: out + "/" + png)) != nil) }
+        let lines = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 8)
+    }
+
+    @Test func outputFolderInsideTheInputIsNotExplained() throws {
+        let input = try Self.photoFolder(2)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let out = input + "/maps"
+        #expect(try Self.cam(["explain", input, "--recursive", "--out", out, "--quiet"]).status == 0)
+        // A second run over the same tree must not pick up the first run's overlays.
+        #expect(try Self.cam(["explain", input, "--recursive", "--out", out, "--quiet"]).status == 0)
+        let lines = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+    }
+
+    @Test func symlinksCannotLeadWritesOutOfTheOutputFolder() throws {
+        let input = try Self.temporary("in"), out = try Self.temporary("out"), outside = try Self.temporary("outside")
+        defer { for d in [input, out, outside] { try? FileManager.default.removeItem(atPath: d) } }
+        try FileManager.default.createDirectory(atPath: input + "/sub", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.samples + "/coffee.png", toPath: input + "/sub/coffee.png")
+        try FileManager.default.createSymbolicLink(atPath: out + "/sub", withDestinationPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: input + "/loop", withDestinationPath: input)  // a cycle
+        let run = try Self.cam(["explain", input, "--recursive", "--out", out, "--quiet"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("outside the output folder"), "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    }
+
+    @Test func fullDiskIsAnErrorPerFileNotACrash() throws {
+        let out = try Self.temporary("full")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // 64 KiB file-size limit: overlays of the samples are larger, the reports are not.
+        let run = try Self.cam(["explain", Self.samples, "--out", out, "--quiet", "--jobs", "1"], shellPrefix: "ulimit -f 64;")
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cannot write file") && run.stderr.contains("File too large"), "\(run.stderr)")
+        #expect(!Self.files(out).contains { $0.contains(".camkit-tmp-") })
+    }
+
+    @Test func truncatedModelIsAClearError() throws {
+        let dir = try Self.temporary("model")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bytes = try Fixtures.bytes("onnx/resnet18.onnx")
+        try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: dir + "/half.onnx"))
+        let run = try Self.cam(["explain", Self.samples + "/coffee.png", "--model", dir + "/half.onnx", "--out", dir + "/out"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(dir + "/half.onnx") && run.stderr.contains("malformed ONNX file"), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func fifoAmongInputsDoesNotHang() throws {
+        let input = try Self.photoFolder(1), out = try Self.temporary("fifo")
+        defer { for d in [input, out] { try? FileManager.default.removeItem(atPath: d) } }
+        #expect(mkfifo(input + "/pipe.png", 0o644) == 0)
+        let run = try Self.cam(["explain", input, "--out", out, "--quiet"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("pipe.png") && run.stderr.contains("not a regular file"), "\(run.stderr)")
+    }
+}
