@@ -9,17 +9,8 @@ struct ExplainCommandTests {
     static let cam = Fixtures.binaries + "/cam"
 
     func run(_ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.cam)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: Self.repo)
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try Command.run("cam", args, in: Self.repo)
+        return (r.status, r.stderr)
     }
 
     @Test func folderWithBadFilesFinishesAndReportsThem() throws {

@@ -10,16 +10,9 @@ struct FuzzCorpusTests {
         let folder = Fixtures.path("fuzz/regressions")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { folder + "/" + $0 }
         #expect(!files.isEmpty)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/CamFuzz")
-        p.arguments = files
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let r = try Command.run("CamFuzz", files)
+        let text = r.stdout
+        #expect(r.status == 0)
         #expect(text.contains("replayed \(files.count) inputs"))
     }
 }

@@ -11,17 +11,8 @@ struct ModelCommandTests {
         .filter { $0.hasSuffix(".onnx") }.sorted()
 
     static func cam(_ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try Command.run("cam", args, in: repo)
+        return (r.status, r.stdout, r.stderr)
     }
 
     @Test("cam model describes the fixture and its head", arguments: models)

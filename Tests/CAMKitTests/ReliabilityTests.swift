@@ -8,25 +8,9 @@ import TestSupport
 struct ReliabilityTests {
     static let samples = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path + "/Samples/images"
 
-    struct Run { let status: Int32; let stderr: String }
-
     @discardableResult
-    static func cam(_ args: [String], shellPrefix: String? = nil) throws -> Run {
-        let p = Process()
-        if let shellPrefix {
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", shellPrefix + " exec \"$0\" \"$@\"", Fixtures.binaries + "/cam"] + args
-        } else {
-            p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
-            p.arguments = args
-        }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    static func cam(_ args: [String], shellPrefix: String? = nil) throws -> Command.Result {
+        try Command.run("cam", args, shellPrefix: shellPrefix)
     }
 
     static func temporary(_ tag: String) throws -> String {

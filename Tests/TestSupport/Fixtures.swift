@@ -48,3 +48,45 @@ public func maxByteDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
     for i in 0..<a.count { worst = max(worst, abs(Int(a[i]) - Int(b[i]))) }
     return worst
 }
+
+/// Runs a built binary (or a shell line) and collects its exit status and output.
+public enum Command {
+    /// The result of one run.
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `Fixtures.binaries/<tool>` with `args` in `directory`; `shellPrefix` runs it through
+    /// bash after that text (e.g. "ulimit -f 64;").
+    public static func run(_ tool: String, _ args: [String], in directory: String? = nil, shellPrefix: String? = nil) throws -> Result {
+        let p = Process()
+        let binary = Fixtures.binaries + "/" + tool
+        if let shellPrefix {
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", shellPrefix + " exec \"$0\" \"$@\"", binary] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = args
+        }
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The repository root (where `Samples/` is).
+    public static var repository: String {
+        URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
+    }
+}
