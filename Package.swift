@@ -27,7 +27,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers; a plain build replays files given as arguments.
-        .executableTarget(name: "CamFuzz", dependencies: ["ImageIO", "Inference", "ONNX"]),
+        .executableTarget(name: "CamFuzz", dependencies: ["ImageIO", "Inference", "ONNX", "CAMKit"]),
         // Fixture paths and the suite's tolerance helper, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference", "TestSupport"]),

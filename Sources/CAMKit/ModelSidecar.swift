@@ -68,15 +68,34 @@ public struct ModelSidecar: Codable, Sendable, Equatable {
         }
     }
 
+    /// Parses sidecar JSON; `path` names the file in errors.
+    public static func parse(_ data: Data, path: String) throws(CAMError) -> ModelSidecar {
+        let sidecar: ModelSidecar
+        do { sidecar = try JSONDecoder().decode(ModelSidecar.self, from: data) } catch {
+            throw .badSidecar(path: path, detail: "\(error)")
+        }
+        try sidecar.validate(path: path)
+        return sidecar
+    }
+
+    /// Refuses values that would make preprocessing meaningless or unbounded.
+    func validate(path: String) throws(CAMError) {
+        func bad(_ detail: String) -> CAMError { .badSidecar(path: path, detail: detail) }
+        guard schemaVersion == 1 else { throw bad("schema_version \(schemaVersion) (this camkit reads 1)") }
+        guard (8...4096).contains(inputSize) else { throw bad("input_size \(inputSize) outside 8...4096") }
+        guard (1...512).contains(stride) else { throw bad("stride \(stride) outside 1...512") }
+        guard mean.count == 3, std.count == 3 else { throw bad("mean and std need 3 values each") }
+        guard mean.allSatisfy({ $0.isFinite }), std.allSatisfy({ $0.isFinite && $0 != 0 }) else { throw bad("mean/std must be finite and std non-zero") }
+        if let labels, labels.hasPrefix("/") || labels.split(separator: "/").contains("..") {
+            throw bad("labels path '\(labels)' must stay beside the model")
+        }
+    }
+
     /// Reads `<model>.json` beside the model if present.
     public static func load(besideModel modelPath: String) throws -> ModelSidecar? {
         let path = modelPath + ".json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        do {
-            return try JSONDecoder().decode(ModelSidecar.self, from: data)
-        } catch {
-            throw CAMError.badSidecar(path: path, detail: "\(error)")
-        }
+        return try parse(data, path: path)
     }
 }

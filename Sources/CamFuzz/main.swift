@@ -1,7 +1,9 @@
-// libFuzzer entry for camkit's parsers: image decoders (PNG, JPEG), ONNX import, .npy.
+// libFuzzer entry for camkit's parsers: PNG, JPEG, ONNX (reader, import and planning), .npy and
+// the model sidecar JSON; CAMFUZZ_TARGET picks one (png, jpeg, image, onnx, npy, sidecar; default all).
 // Fuzzing build (see Scripts/fuzz):
 //   swift build --scratch-path .build-fuzz --product CamFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 // A plain build replays the files given as arguments (used by the corpus-replay test).
+import CAMKit
 import Foundation
 import ImageIO
 import Inference
@@ -15,6 +17,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let options = DecodeOptions(maxPixels: 4_000_000)
     if target == "all" || target == "image" { _ = try? ImageDecoder.decode(bytes: bytes, path: "fuzz", options: options) }
+    if target == "png" { _ = try? PNGDecoder.decode(bytes, path: "fuzz", options: options) }
+    if target == "jpeg" { _ = try? JPEGDecoder.decode(bytes, path: "fuzz", options: options) }
+    if target == "all" || target == "sidecar" { _ = try? ModelSidecar.parse(Data(bytes), path: "fuzz.json") }
     if target == "all" || target == "onnx" {
         if let model = try? ONNXModel.parse(bytes), let input = model.graph.inputs.first {
             let engine = InferenceEngine(graph: model.graph, maxTensorElements: 1 << 22)
