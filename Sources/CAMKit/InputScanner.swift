@@ -38,8 +38,10 @@ public enum InputScanner {
         for name in names.sorted() where !name.hasPrefix(".") && !name.hasSuffix(OutputNames.overlaySuffix) {
             let path = (folder as NSString).appendingPathComponent(name)
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-            if isDir.boolValue {
+            // A listed name that cannot be found again (one that is not valid UTF-8, or a file
+            // that vanished) is kept, so that reading it reports an error naming it.
+            let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
+            if exists && isDir.boolValue {
                 // Symlinked folders are not followed: they can loop, or lead out of the tree.
                 if (try? fm.destinationOfSymbolicLink(atPath: path)) != nil { continue }
                 let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path

@@ -151,4 +151,33 @@ struct ReliabilityTests {
         #expect(run.status == 1)
         #expect(run.stderr.contains("pipe.png") && run.stderr.contains("not a regular file"), "\(run.stderr)")
     }
+
+    @Test func oddFileNamesStayInsideAndReportsStayParseable() throws {
+        let input = try Self.temporary("names"), out = try Self.temporary("names-out")
+        defer { for d in [input, out] { try? FileManager.default.removeItem(atPath: d) } }
+        try FileManager.default.copyItem(atPath: Self.samples + "/coffee.png", toPath: input + "/two\nlines.png")
+        try FileManager.default.createDirectory(atPath: input + "/sub", withIntermediateDirectories: true)
+        // A name that is not valid UTF-8, made with the raw bytes.
+        let bad = input + "/bad-\u{FFFD}"
+        let rawName = Array((input + "/bad-").utf8) + [0xFF, 0xFE] + Array(".png".utf8) + [0]
+        let source = try Data(contentsOf: URL(fileURLWithPath: Self.samples + "/camera.png"))
+        let fd = rawName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644) }
+        #expect(fd >= 0)
+        _ = source.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        _ = bad
+        let run = try Self.cam(["explain", input, input + "/sub/../two\nlines.png", "--out", out, "--quiet"])
+        // The invalid-UTF-8 name cannot be opened through Swift's String paths: reported, not skipped.
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("bad-"), "\(run.stderr)")
+        // Whatever happened to the undecodable name, nothing left the output folder and every
+        // report line parses.
+        let lines = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil) }
+        #expect(FileManager.default.fileExists(atPath: out + "/two\nlines.png.967-espresso.cam.png"))
+        #expect(Self.files(out).allSatisfy { !$0.contains("..") && !$0.hasPrefix("/") })
+        let csvRows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        #expect(csvRows.contains("\"two\nlines.png\""))
+    }
 }
