@@ -70,4 +70,11 @@ struct HostileModelTests {
             try ONNXModel.parse(bytes)
         }
     }
+
+    @Test func modelFileSizeLimitIsCheckedBeforeReading() {
+        let path = Fixtures.path("onnx/resnet18.onnx")
+        #expect(throws: ONNXError.tooLarge(path: path, bytes: 716_639, limit: 100_000)) {
+            try ONNXModel.load(path: path, maxFileBytes: 100_000)
+        }
+    }
 }
