@@ -2,17 +2,23 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Inputs that once crashed a parser (found by Scripts/fuzz) are replayed through the fuzz
-/// entry point, so every past crash stays fixed.
-@Suite("fuzz regressions")
+/// The minimised libFuzzer corpora (Tests/Fixtures/fuzz/<target>, from Scripts/fuzz) and every
+/// input that once crashed a parser (regressions/) are replayed through the fuzz entry point, so
+/// every past crash stays fixed.
+@Suite("fuzz corpora")
 struct FuzzCorpusTests {
-    @Test func pastCrashesStayFixed() throws {
-        let folder = Fixtures.path("fuzz/regressions")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { folder + "/" + $0 }
-        #expect(!files.isEmpty)
-        let r = try Command.run("CamFuzz", files)
-        let text = r.stdout
-        #expect(r.status == 0)
-        #expect(text.contains("replayed \(files.count) inputs"))
+    static let targets = ["png", "jpeg", "onnx", "npy", "sidecar", "regressions"]
+
+    @Test("corpus replays without a crash", arguments: targets)
+    func replay(target: String) throws {
+        let folder = Fixtures.path("fuzz/" + target)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), !names.isEmpty else {
+            Issue.record("no corpus for \(target)")
+            return
+        }
+        let files = names.sorted().map { folder + "/" + $0 }
+        let r = try Command.run("CamFuzz", files, environment: ["CAMFUZZ_TARGET": target == "regressions" ? "all" : target])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("replayed \(files.count) inputs"))
     }
 }

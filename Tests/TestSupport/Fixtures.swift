@@ -60,8 +60,10 @@ public enum Command {
 
     /// Runs `Fixtures.binaries/<tool>` with `args` in `directory`; `shellPrefix` runs it through
     /// bash after that text (e.g. "ulimit -f 64;").
-    public static func run(_ tool: String, _ args: [String], in directory: String? = nil, shellPrefix: String? = nil) throws -> Result {
+    public static func run(_ tool: String, _ args: [String], in directory: String? = nil, shellPrefix: String? = nil,
+                           environment: [String: String] = [:]) throws -> Result {
         let p = Process()
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let binary = Fixtures.binaries + "/" + tool
         if let shellPrefix {
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
