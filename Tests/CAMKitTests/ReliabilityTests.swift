@@ -39,8 +39,9 @@ struct ReliabilityTests {
         let whole = try Self.temporary("whole"), resumed = try Self.temporary("resumed")
         defer { for d in [input, whole, resumed] { try? FileManager.default.removeItem(atPath: d) } }
         #expect(try Self.cam(["explain", input, "--out", whole, "--quiet"]).status == 0)
-        // Kill at a few points of the batch, then finish with --skip-existing.
-        for delay in [0.15, 0.3, 0.45] {
+        // Kill at random points of the batch, then finish with --skip-existing.
+        for _ in 0..<3 {
+            let delay = Double.random(in: 0.05...0.5)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Fixtures.binaries + "/cam")
             p.arguments = ["explain", input, "--out", resumed, "--quiet", "--skip-existing"]
