@@ -61,9 +61,11 @@ public struct PhotoMap: Sendable {
         return out
     }
 
-    /// Largest grid on which boxes are searched (2 megapixels); larger photos are searched on a
-    /// reduced grid and the box scaled back, within one grid cell (a few pixels at 24 MP).
-    public static let localisationPixels = 2_000_000
+    /// Largest grid on which boxes are searched (0.5 megapixels); larger photos are searched on a
+    /// reduced grid and the box scaled back, to within one grid cell (2 px at 2 MP, 7 px at 24 MP).
+    /// The map itself comes from a feature grid of 7×7 to 28×28 cells, so a finer search would only
+    /// resolve interpolation, at 4× the cost for a 2 MP photo.
+    public static let localisationPixels = 500_000
 
     /// The box and peak in photo pixels, and the share of positive map mass inside the box.
     public func localise(threshold: Float) -> (Localisation, Float?) {
