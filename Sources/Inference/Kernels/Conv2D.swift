@@ -72,13 +72,21 @@ public struct Conv2D: Sendable {
                 let y = output + (n * outChannels + g * mg) * spatial
                 let w = weights + g * mg * kdim
                 let firstChannel = g * mg
-                let workers = min(threads, blocks.count)
+                // Fixed tiles of rowBlock rows × columnBlock columns; threads take whole tiles.
+                let columns = Conv2D.columnBlocks(spatial)
+                let tiles = blocks.count * columns.count
+                let workers = min(threads, tiles)
+                Conv2D.parallel(workers) { worker in
+                    for t in stride(from: worker, to: tiles, by: workers) {
+                        let rows = blocks[t / columns.count], cols = columns[t % columns.count]
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(cols.count), Int32(kdim),
+                                    1, w + rows.lowerBound * kdim, Int32(kdim), b + cols.lowerBound, Int32(spatial), 0,
+                                    y + rows.lowerBound * spatial + cols.lowerBound, Int32(spatial))
+                    }
+                }
                 Conv2D.parallel(workers) { worker in
                     for i in stride(from: worker, to: blocks.count, by: workers) {
-                        let rows = blocks[i]
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(spatial), Int32(kdim),
-                                    1, w + rows.lowerBound * kdim, Int32(kdim), b, Int32(spatial), 0, y + rows.lowerBound * spatial, Int32(spatial))
-                        epilogue(y, bias: bias, spatial: spatial, channels: rows, biasOffset: firstChannel)
+                        epilogue(y, bias: bias, spatial: spatial, channels: blocks[i], biasOffset: firstChannel)
                     }
                 }
             }
@@ -88,6 +96,14 @@ public struct Conv2D: Sendable {
     /// Rows per sgemm call. Fixed, whatever the thread count: OpenBLAS may accumulate in another
     /// order for another matrix shape, so only same-shaped calls give bit-identical results.
     static let rowBlock = 256
+
+    /// Columns per sgemm call (fixed for the same reason as `rowBlock`).
+    static let columnBlock = 2048
+
+    /// Spatial-column blocks of `columnBlock` columns.
+    static func columnBlocks(_ columns: Int) -> [Range<Int>] {
+        stride(from: 0, to: columns, by: columnBlock).map { $0..<min($0 + columnBlock, columns) }
+    }
 
     /// Output-channel blocks of `rowBlock` rows; threads take whole blocks.
     static func rowBlocks(rows: Int, threads: Int) -> [Range<Int>] {
