@@ -13,9 +13,10 @@ public struct Conv2D: Sendable {
     public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
     public var group: Int
     public var activation: Activation?
-    /// camkit's own threads for this convolution. Work is split by output channel into fixed
-    /// blocks, each one single-threaded sgemm of the same shape whatever the thread count, so
-    /// results are bit-identical across --threads (OpenBLAS's own threading changes rounding).
+    /// camkit's own threads for this convolution. Work is split into fixed tiles (output channels
+    /// × spatial columns), each one single-threaded sgemm of the same shape whatever the thread
+    /// count, so results are bit-identical across --threads (OpenBLAS's own threading changes
+    /// rounding with the thread count).
     public var threads = 1
 
     public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
