@@ -34,6 +34,7 @@ public struct BatchRun: Sendable {
 
     public func run(_ files: [InputFile]) -> [Outcome] {
         let results = OutcomeStore(count: files.count)
+        let outputs = OutputGuard(root: outputFolder)
         let workers = max(1, min(jobs, files.count))
         let next = Counter()
         let done = Counter()
@@ -42,7 +43,7 @@ public struct BatchRun: Sendable {
             while true {
                 let i = next.increment() - 1
                 if i >= files.count { break }
-                let outcome = process(files[i], session: session)
+                let outcome = process(files[i], session: session, outputs: outputs)
                 results.set(i, outcome)
                 if case .explained(let r) = outcome { log?.append(r) }
                 if case .failed(let r) = outcome { log?.append(r) }
@@ -56,7 +57,7 @@ public struct BatchRun: Sendable {
         return results.all()
     }
 
-    func process(_ file: InputFile, session: ClassifierSession) -> Outcome {
+    func process(_ file: InputFile, session: ClassifierSession, outputs: OutputGuard) -> Outcome {
         let bytes: [UInt8]
         do { bytes = try times.measure(.read) { () throws(ImageError) -> [UInt8] in try ImageDecoder.readFile(file.path) } } catch {
             return .failed(ResultRecord(input: file.relative, status: "error", error: error.description))
@@ -72,7 +73,7 @@ public struct BatchRun: Sendable {
                 let label = classifier.label(m.index)
                 let overlayName = OutputNames.overlay(relative: file.relative, index: m.index, label: label)
                 let overlayPath = outputFolder + "/" + overlayName
-                try OutputGuard(root: outputFolder).prepare(overlayPath)
+                try outputs.prepare(overlayPath)
                 if !(skipExisting && FileManager.default.fileExists(atPath: overlayPath)) {
                     var image = times.measure(.overlay) { settings.overlay.render(photo: photo, map: m.photoMap) }
                     if settings.drawBoxes, let box = m.localisation.box { Overlay.drawBox(&image, box: box) }

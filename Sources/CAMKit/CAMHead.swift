@@ -17,14 +17,16 @@ public struct CAMHead: Sendable {
     /// The pool node's name and op.
     public let poolNode: String
 
+    /// One linear step between the pooled features and the logits.
+    enum LinearStep { case matrix([Float], rows: Int, cols: Int), addBias([Float]), scale(Float), passthrough }
+
     /// Traces the graph output back through linear nodes to the last global average pool.
     public static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
         guard let out = output ?? graph.outputs.first else { throw .noGlobalPool(output: "<none>") }
         var value = out
         var softmax = false
         // Linear steps from the pooled vector to the logits, collected output-first.
-        enum Step { case matrix([Float], rows: Int, cols: Int), addBias([Float]), scale(Float), passthrough }
-        var stepsBackward: [Step] = []
+        var stepsBackward: [LinearStep] = []
         var logitsName = out
         while true {
             guard let node = graph.producer(of: value) else { throw .noGlobalPool(output: out) }
@@ -85,45 +87,45 @@ public struct CAMHead: Sendable {
             default:
                 throw .headNotLinear(node: node.name, op: node.op.name)
             }
+        }
+    }
 
-            func fold(_ steps: [Step], feature: String, logits: String, softmax: Bool, pool: String) throws(CAMError) -> CAMHead {
-                // Forward order: from pooled features (dimension K, unknown until the first matrix) to logits.
-                var w: [Float]? = nil, rows = 0, cols = 0
-                var bias: [Float]? = nil
-                var scale: Float = 1
-                for step in steps.reversed() {
-                    switch step {
-                    case .passthrough: break
-                    case .scale(let s):
-                        scale *= s
-                        if let b = bias { bias = b.map { $0 * s } }
-                        if let m = w { w = m.map { $0 * s } }
-                    case .addBias(let add):
-                        if let b = bias { bias = zip(b, add.count == b.count ? add : [Float](repeating: add.first ?? 0, count: b.count)).map(+) } else { bias = add }
-                    case .matrix(let m, let r, let c):
-                        if let prev = w {
-                            guard c == rows else { throw .headNotLinear(node: pool, op: "shape mismatch") }
-                            var product = [Float](repeating: 0, count: r * cols)
-                            for i in 0..<r { for j in 0..<cols { var s: Float = 0; for t in 0..<c { s += m[i * c + t] * prev[t * cols + j] }; product[i * cols + j] = s } }
-                            w = product
-                            if let b = bias { bias = (0..<r).map { i in (0..<c).reduce(0) { $0 + m[i * c + $1] * b[$1] } } }
-                            rows = r
-                        } else {
-                            w = scale == 1 ? m : m.map { $0 * scale }
-                            rows = r; cols = c
-                            if let b = bias { bias = (0..<r).map { i in (0..<c).reduce(0) { $0 + m[i * c + $1] * b[$1] } } }
-                        }
-                    }
+    /// Folds the linear steps (collected output-first) into one W (C×K) and b.
+    static func fold(_ steps: [LinearStep], feature: String, logits: String, softmax: Bool, pool: String) throws(CAMError) -> CAMHead {
+        // Forward order: from pooled features (dimension K, unknown until the first matrix) to logits.
+        var w: [Float]? = nil, rows = 0, cols = 0
+        var bias: [Float]? = nil
+        var scale: Float = 1
+        for step in steps.reversed() {
+            switch step {
+            case .passthrough: break
+            case .scale(let s):
+                scale *= s
+                if let b = bias { bias = b.map { $0 * s } }
+                if let m = w { w = m.map { $0 * s } }
+            case .addBias(let add):
+                if let b = bias { bias = zip(b, add.count == b.count ? add : [Float](repeating: add.first ?? 0, count: b.count)).map(+) } else { bias = add }
+            case .matrix(let m, let r, let c):
+                if let prev = w {
+                    guard c == rows else { throw .headNotLinear(node: pool, op: "shape mismatch") }
+                    var product = [Float](repeating: 0, count: r * cols)
+                    for i in 0..<r { for j in 0..<cols { var s: Float = 0; for t in 0..<c { s += m[i * c + t] * prev[t * cols + j] }; product[i * cols + j] = s } }
+                    w = product
+                    rows = r
+                } else {
+                    w = scale == 1 ? m : m.map { $0 * scale }
+                    rows = r; cols = c
                 }
-                guard let w else {
-                    // A class map before the pool (SqueezeNet/NIN): W is the identity on its channels.
-                    return CAMHead(featureName: feature, logitsName: logits, outputIsSoftmax: softmax, weights: [], bias: bias ?? [],
-                                   classes: 0, channels: 0, poolNode: pool)
-                }
-                return CAMHead(featureName: feature, logitsName: logits, outputIsSoftmax: softmax, weights: w,
-                               bias: bias ?? [Float](repeating: 0, count: rows), classes: rows, channels: cols, poolNode: pool)
+                if let b = bias { bias = (0..<r).map { i in (0..<c).reduce(0) { $0 + m[i * c + $1] * b[$1] } } }
             }
         }
+        guard let w else {
+            // A class map before the pool (SqueezeNet/NIN): W is the identity on its channels.
+            return CAMHead(featureName: feature, logitsName: logits, outputIsSoftmax: softmax, weights: [], bias: bias ?? [],
+                           classes: 0, channels: 0, poolNode: pool)
+        }
+        return CAMHead(featureName: feature, logitsName: logits, outputIsSoftmax: softmax, weights: w,
+                       bias: bias ?? [Float](repeating: 0, count: rows), classes: rows, channels: cols, poolNode: pool)
     }
 
     /// For an identity head (class map before the pool), fills in W = I once K is known.

@@ -5,6 +5,8 @@ import ONNX
 /// A model ready to explain: graph, CAM head, preprocessing recipe and labels.
 public final class Classifier: Sendable {
     public let modelPath: String
+    /// SHA-256 of the model file, for the manifest (hashed from the bytes that were parsed).
+    public let modelSHA256: String
     public let engine: InferenceEngine
     public let head: CAMHead
     public let config: ModelSidecar
@@ -14,7 +16,9 @@ public final class Classifier: Sendable {
     /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
     public init(modelPath: String, labelsPath: String? = nil, threads: Int = 1, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
         self.modelPath = modelPath
-        let model = try ONNXModel.load(path: modelPath)
+        let bytes = try ONNXModel.readFile(modelPath)
+        modelSHA256 = SHA256.hex(of: bytes)
+        let model = try ONNXModel.load(bytes: bytes, path: modelPath)
         var config = try ModelSidecar.load(besideModel: modelPath) ?? ModelSidecar()
         configure(&config)
         self.config = config
@@ -50,6 +54,9 @@ public final class Classifier: Sendable {
 public final class ClassifierSession {
     let classifier: Classifier
     var plans: [[Int]: ExecutionPlan] = [:]
+    /// The head with W resolved for the feature channel count (an identity head needs K, which
+    /// the first run tells; K does not change with the input size).
+    var head: CAMHead?
     /// Plans kept per worker.
     static let maxPlans = 2
 
@@ -71,7 +78,8 @@ public final class ClassifierSession {
         let out = try plan.run([c.inputName: input])
         let features = out[c.head.featureName]!
         let logits = out[c.head.logitsName]!
-        let head = c.head.resolved(channels: features.shape[1])
+        let head = self.head ?? c.head.resolved(channels: features.shape[1])
+        self.head = head
         return (logits.data, Tensor(shape: Array(features.shape.dropFirst()), data: features.data), head)
     }
 }

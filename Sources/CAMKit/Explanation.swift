@@ -31,7 +31,17 @@ public struct PhotoExplanation: Sendable {
     public var photo: RGBImage
     public var geometry: Geometry
     public var predictions: [Prediction]
-    public var maps: [(index: Int, raw: ClassActivationMap, photoMap: PhotoMap, flat: Bool, localisation: Localisation, massInBox: Float?)]
+    public var maps: [ClassMap]
+}
+
+/// The map of one explained class, placed on the photo, with its box.
+public struct ClassMap: Sendable {
+    public var index: Int
+    public var raw: ClassActivationMap
+    public var photoMap: PhotoMap
+    public var flat: Bool
+    public var localisation: Localisation
+    public var massInBox: Float?
 }
 
 /// Settings of an explanation run.
@@ -58,18 +68,17 @@ public enum Explainer {
         let probabilities = softmax(logits)
         let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
         let k = max(settings.topK, 1)
-        let predictions = order.prefix(max(k, 5)).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
+        let predictions = order.prefix(k).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
         let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
-        var maps: [(Int, ClassActivationMap, PhotoMap, Bool, Localisation, Float?)] = []
+        var maps: [ClassMap] = []
         for cls in classes { times.measure(.map) {
             let raw = ClassActivationMap.compute(head: head, features: features, classIndex: cls)
             let (norm, flat) = raw.normalized()
             let photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
             let (loc, mass) = flat ? (Localisation(box: nil, peak: nil), nil) : photoMap.localise(threshold: settings.boxThreshold)
-            maps.append((cls, raw, photoMap, flat, loc, mass))
+            maps.append(ClassMap(index: cls, raw: raw, photoMap: photoMap, flat: flat, localisation: loc, massInBox: mass))
         } }
-        return PhotoExplanation(photo: photo, geometry: geometry, predictions: Array(predictions.prefix(max(k, 1))),
-                                maps: maps.map { (index: $0.0, raw: $0.1, photoMap: $0.2, flat: $0.3, localisation: $0.4, massInBox: $0.5) })
+        return PhotoExplanation(photo: photo, geometry: geometry, predictions: predictions, maps: maps)
     }
 
     static func softmax(_ x: [Float]) -> [Float] {

@@ -61,27 +61,6 @@ static int check_signature(const uint8_t *data, size_t size, char *err, size_t e
     return 0;
 }
 
-int cpng_read_header(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
-                     char *err, size_t errlen) {
-    if (check_signature(data, size, err, errlen) != 0) return -1;
-    read_ctx ctx = { data, size, 0, err, errlen };
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_read_error, on_warning);
-    if (!png) { copy_message(err, errlen, "out of memory"); return -1; }
-    png_infop info = png_create_info_struct(png);
-    if (!info) { png_destroy_read_struct(&png, NULL, NULL); copy_message(err, errlen, "out of memory"); return -1; }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_read_struct(&png, &info, NULL);
-        return -1;
-    }
-    png_set_read_fn(png, &ctx, read_from_memory);
-    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
-    png_read_info(png, info);
-    *width = png_get_image_width(png, info);
-    *height = png_get_image_height(png, info);
-    png_destroy_read_struct(&png, &info, NULL);
-    return 0;
-}
-
 int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, cpng_decoded *out,
                 char *err, size_t errlen) {
     memset(out, 0, sizeof(*out));

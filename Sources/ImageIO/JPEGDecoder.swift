@@ -3,14 +3,6 @@ import CJPEG
 /// Decodes JPEG files through TurboJPEG (libjpeg-turbo 2.1's `tj*` API, which does its own
 /// setjmp internally, so no C shim is needed) to the same RGB samples as Pillow.
 public enum JPEGDecoder {
-    /// Width and height from the header alone (before EXIF orientation).
-    public static func readSize(_ bytes: [UInt8], path: String) throws(ImageError) -> (width: Int, height: Int) {
-        guard let handle = tjInitDecompress() else { throw .corrupt(path: path, detail: "cannot initialise TurboJPEG") }
-        defer { tjDestroy(handle) }
-        let header = try readHeader(handle, bytes, path: path)
-        return (header.width, header.height)
-    }
-
     /// Decodes a whole JPEG to 8-bit RGB; applies EXIF orientation when the options say so.
     public static func decode(_ bytes: [UInt8], path: String, options: DecodeOptions = .init()) throws(ImageError) -> RGBImage {
         guard let handle = tjInitDecompress() else { throw .corrupt(path: path, detail: "cannot initialise TurboJPEG") }

@@ -7,17 +7,6 @@ import Glibc
 /// RGB samples as Pillow's `Image.open(f).convert("RGB")`: no gamma or colour management,
 /// alpha dropped rather than composited.
 public enum PNGDecoder {
-    /// Width and height from the header alone.
-    public static func readSize(_ bytes: [UInt8], path: String) throws(ImageError) -> (width: Int, height: Int) {
-        var w: UInt32 = 0, h: UInt32 = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let rc = bytes.withUnsafeBufferPointer { buf in
-            cpng_read_header(buf.baseAddress, buf.count, &w, &h, &message, message.count)
-        }
-        if rc != 0 { throw classify(message: messageText(message), path: path) }
-        return (Int(w), Int(h))
-    }
-
     /// Decodes a whole PNG to 8-bit RGB.
     public static func decode(_ bytes: [UInt8], path: String, options: DecodeOptions = .init()) throws(ImageError) -> RGBImage {
         var decoded = cpng_decoded()

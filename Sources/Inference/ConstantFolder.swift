@@ -4,10 +4,7 @@
 enum ConstantFolder {
     static func evaluate(_ node: Node, _ inputs: [ConstantValue?], limit: Int) throws(InferenceError) -> [ConstantValue]? {
         func fail(_ detail: String) -> InferenceError { .shapeMismatch(node: node.name, op: node.op.name, detail: detail) }
-        guard let first = inputs.first ?? nil else {
-            if case .constantOfShape = node.op {} else if case .range = node.op {} else { return nil }
-            return nil
-        }
+        guard let first = inputs.first ?? nil else { return nil }
         switch node.op {
         case .identity:
             return [first]
@@ -30,12 +27,6 @@ enum ConstantFolder {
             guard let ax = axes ?? inputs.dropFirst().first??.int64s.map({ Int($0) }),
                   let shape = ShapeRules.unsqueeze(first.shape, axes: ax) else { throw fail("cannot unsqueeze \(first.shape)") }
             return [reshaped(first, shape)]
-        case .shape(let start, let end):
-            let dims = first.shape.map { Int64($0) }
-            let r = dims.count
-            let s = max(0, min(r, start < 0 ? start + r : start))
-            let e = max(s, min(r, end.map { $0 < 0 ? $0 + r : $0 } ?? r))
-            return [.int(IntTensor(shape: [e - s], data: Array(dims[s..<e])))]
         case .constantOfShape(let value):
             let dims = first.int64s.map { Int($0) }
             guard dims.allSatisfy({ $0 >= 0 }) else { throw fail("negative dimension") }

@@ -28,12 +28,7 @@ public enum GraphRewriter {
     static func removeIdentities(_ g: inout Graph, keep: Set<String>) {
         var kept: [Node] = []
         for node in g.nodes {
-            let isPass: Bool
-            switch node.op {
-            case .identity: isPass = true
-            default: isPass = false
-            }
-            guard isPass, let out = node.outputs.first, !keep.contains(out), let input = node.inputs.first else {
+            guard case .identity = node.op, let out = node.outputs.first, !keep.contains(out), let input = node.inputs.first else {
                 kept.append(node)
                 continue
             }

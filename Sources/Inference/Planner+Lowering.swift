@@ -8,11 +8,7 @@ extension Planner {
         }
         // Shape of a runtime value is known at plan time.
         if case .shape(let start, let end) = node.op, let x = operands.first ?? nil {
-            let dims = x.shape.map { Int64($0) }
-            let r = dims.count
-            let s = max(0, min(r, start < 0 ? start + r : start))
-            let e = max(s, min(r, end.map { $0 < 0 ? $0 + r : $0 } ?? r))
-            return [.constant(.int(IntTensor(shape: [e - s], data: Array(dims[s..<e]))))]
+            return [.constant(.int(ShapeRules.shapeSlice(x.shape, start: start, end: end)))]
         }
         if allConstant {
             let consts = operands.map { v -> ConstantValue? in

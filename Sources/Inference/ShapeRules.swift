@@ -1,5 +1,13 @@
 /// Output shapes of the reshaping operators, shared by constant folding and planning.
 enum ShapeRules {
+    /// ONNX Shape's output: the dims of `input` from `start` to `end` (negative counts from the end, clamped).
+    static func shapeSlice(_ input: [Int], start: Int, end: Int?) -> IntTensor {
+        let r = input.count
+        let s = max(0, min(r, start < 0 ? start + r : start))
+        let e = max(s, min(r, end.map { $0 < 0 ? $0 + r : $0 } ?? r))
+        return IntTensor(shape: [e - s], data: input[s..<e].map { Int64($0) })
+    }
+
     static func reshape(_ input: [Int], target: [Int64], allowZero: Bool) -> [Int]? {
         var out = target.enumerated().map { i, d -> Int in
             if d == 0 && !allowZero { return i < input.count ? input[i] : -2 }

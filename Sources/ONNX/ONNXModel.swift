@@ -19,10 +19,18 @@ public struct ONNXModel: Sendable {
 
     /// Reads and converts `path`. Unsupported operators are reported here, before any image is read.
     public static func load(path: String, maxFileBytes: Int = defaultMaxFileBytes, maxNodes: Int = defaultMaxNodes) throws(ONNXError) -> ONNXModel {
-        let bytes: [UInt8]
-        bytes = try ModelFile.read(path, limit: maxFileBytes)
+        try load(bytes: readFile(path, limit: maxFileBytes), path: path, maxNodes: maxNodes)
+    }
+
+    /// Converts model bytes already read from `path` (external data resolves beside it).
+    public static func load(bytes: [UInt8], path: String, maxNodes: Int = defaultMaxNodes) throws(ONNXError) -> ONNXModel {
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         return try parse(bytes, path: path, modelFolder: folder, maxNodes: maxNodes)
+    }
+
+    /// The bytes of a model file, refused when over `limit` (checked before reading).
+    public static func readFile(_ path: String, limit: Int = defaultMaxFileBytes) throws(ONNXError) -> [UInt8] {
+        try ModelFile.read(path, limit: limit)
     }
 
     /// Converts model bytes; `modelFolder` resolves external data (nil forbids it).

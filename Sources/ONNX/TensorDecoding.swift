@@ -28,8 +28,8 @@ enum TensorDecoding {
         case 9, 2, 3: size = 1
         default: throw .unsupportedDataType(tensor: t.name, dataType: type)
         }
-        let useRaw = !raw.isEmpty || (t.floatData.isEmpty && t.int32Data.isEmpty && t.int64Data.isEmpty && t.doubleData.isEmpty && t.uint64Data.isEmpty && count > 0 && t.dataLocation == 1)
-        if useRaw || (count == 0) {
+        let typedEmpty = t.floatData.isEmpty && t.int32Data.isEmpty && t.int64Data.isEmpty && t.doubleData.isEmpty && t.uint64Data.isEmpty
+        if !raw.isEmpty || typedEmpty {
             guard raw.count == count * size else { throw .badTensor(tensor: t.name, detail: "raw data has \(raw.count) bytes, shape \(dims) needs \(count * size)") }
             return raw.withUnsafeBytes { buf -> ConstantValue in
                 func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T { T(littleEndian: buf.loadUnaligned(fromByteOffset: i * size, as: T.self)) }

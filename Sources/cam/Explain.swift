@@ -118,7 +118,7 @@ struct Explain: ParsableCommand {
         let manifest: [String: Any] = [
             "schema_version": 1, "tool": "camkit", "version": CAMKitVersion.string,
             "model": ["path": modelPath, "name": classifier.config.name ?? (modelPath as NSString).lastPathComponent,
-                      "sha256": SHA256.hex(of: (try? FileBytes.read(modelPath)) ?? []),
+                      "sha256": classifier.modelSHA256,
                       "feature_tensor": classifier.head.featureName, "classes": classifier.head.classes],
             "method": "cam",
             "settings": ["resize": classifier.config.resize.rawValue, "input_size": classifier.config.inputSize,

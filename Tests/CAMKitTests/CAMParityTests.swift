@@ -38,8 +38,9 @@ struct CAMParityTests {
         let cam = ClassActivationMap.compute(head: head, features: features, classIndex: refTop)
         let refCAM = try Fixtures.npy("cam/\(stem).\(c.mode.rawValue).cam_top1.npy").floats()
         #expect(relativeError(cam.values, refCAM) <= 1e-4)
-        // Free identity of a GAP → linear head: mean(M_c) + b_c = logit_c.
-        #expect(abs(cam.mean + head.bias[refTop] - logits[refTop]) <= 1e-3 * max(1, abs(logits[refTop])))
+        // Free identity of a GAP → linear head: mean(M_c) + b_c = logit_c. Measured worst case over
+        // the samples' top-5 classes: 5.5e-7 relative (float32 sums in another order than the Gemm).
+        #expect(abs(cam.mean + head.bias[refTop] - logits[refTop]) <= 1e-5 * max(1, abs(logits[refTop])))
     }
 
     @Test func preprocessedInputMatchesPillowPipeline() throws {
@@ -63,7 +64,7 @@ struct CAMParityTests {
         let (logits, features, head) = try Self.classifier.makeSession().run(tensor)
         for c in logits.indices.sorted(by: { logits[$0] > logits[$1] }).prefix(5) {
             let cam = ClassActivationMap.compute(head: head, features: features, classIndex: c)
-            #expect(abs(cam.mean + head.bias[c] - logits[c]) <= 1e-3 * max(1, abs(logits[c])))
+            #expect(abs(cam.mean + head.bias[c] - logits[c]) <= 1e-5 * max(1, abs(logits[c])))
         }
     }
 }

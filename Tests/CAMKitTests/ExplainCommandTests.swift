@@ -5,7 +5,7 @@ import TestSupport
 /// Runs the real `cam` binary (built by Scripts/test before the suite) on a folder with bad files.
 @Suite("cam explain end to end", .serialized)
 struct ExplainCommandTests {
-    static let repo = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
+    static let repo = Command.repository
     static let cam = Fixtures.binaries + "/cam"
 
     func run(_ args: [String]) throws -> (Int32, String) {

@@ -6,7 +6,7 @@ import TestSupport
 /// `cam model` and `cam run` on every ONNX fixture, run as a user would.
 @Suite("cam model and cam run", .serialized)
 struct ModelCommandTests {
-    static let repo = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path
+    static let repo = Command.repository
     static let models = ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path("onnx"))) ?? [])
         .filter { $0.hasSuffix(".onnx") }.sorted()
 

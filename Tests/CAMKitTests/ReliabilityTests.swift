@@ -6,7 +6,7 @@ import TestSupport
 /// Crash safety, output safety, concurrency, determinism and faults, by running the real binary.
 @Suite("reliability", .serialized)
 struct ReliabilityTests {
-    static let samples = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path + "/Samples/images"
+    static let samples = Command.repository + "/Samples/images"
 
     @discardableResult
     static func cam(_ args: [String], shellPrefix: String? = nil) throws -> Command.Result {
@@ -162,14 +162,12 @@ struct ReliabilityTests {
         try FileManager.default.copyItem(atPath: Self.samples + "/coffee.png", toPath: input + "/two\nlines.png")
         try FileManager.default.createDirectory(atPath: input + "/sub", withIntermediateDirectories: true)
         // A name that is not valid UTF-8, made with the raw bytes.
-        let bad = input + "/bad-\u{FFFD}"
         let rawName = Array((input + "/bad-").utf8) + [0xFF, 0xFE] + Array(".png".utf8) + [0]
         let source = try Data(contentsOf: URL(fileURLWithPath: Self.samples + "/camera.png"))
         let fd = rawName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644) }
         #expect(fd >= 0)
         _ = source.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        _ = bad
         let run = try Self.cam(["explain", input, input + "/sub/../two\nlines.png", "--out", out, "--quiet"])
         // The invalid-UTF-8 name cannot be opened through Swift's String paths: reported, not skipped.
         #expect(run.status == 1, "\(run.stderr)")

@@ -13,7 +13,7 @@ public enum Fixtures {
 
     /// Folder of the built binaries (`cam`, `CamFuzz`): $CAMKIT_BIN_DIR, else .build/release.
     public static var binaries: String {
-        ProcessInfo.processInfo.environment["CAMKIT_BIN_DIR"] ?? URL(fileURLWithPath: root).deletingLastPathComponent().deletingLastPathComponent().path + "/.build/release"
+        ProcessInfo.processInfo.environment["CAMKIT_BIN_DIR"] ?? Command.repository + "/.build/release"
     }
 
     public static func bytes(_ relative: String) throws -> [UInt8] {

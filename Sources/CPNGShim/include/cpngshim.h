@@ -15,10 +15,6 @@ typedef struct {
     int source_bit_depth; /* original PNG bit depth */
 } cpng_decoded;
 
-/// Reads only the header: 0 on success, -1 with a message in err.
-int cpng_read_header(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
-                     char *err, size_t errlen);
-
 /// Decodes a whole PNG. Returns 0 on success, -1 on a libpng error (message in err),
 /// -2 when width*height exceeds max_pixels (checked before any pixel allocation).
 int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, cpng_decoded *out,

@@ -59,7 +59,7 @@ public struct Conv2D: Sendable {
         let oh = outHeight, ow = outWidth, spatial = oh * ow
         let cg = inChannels / group, mg = outChannels / group
         let kdim = cg * kernelHeight * kernelWidth
-        let blocks = Conv2D.rowBlocks(rows: mg, threads: threads)
+        let blocks = Conv2D.rowBlocks(rows: mg)
         for n in 0..<batch {
             for g in 0..<group {
                 let x = input + (n * inChannels + g * cg) * inHeight * inWidth
@@ -107,7 +107,7 @@ public struct Conv2D: Sendable {
     }
 
     /// Output-channel blocks of `rowBlock` rows; threads take whole blocks.
-    static func rowBlocks(rows: Int, threads: Int) -> [Range<Int>] {
+    static func rowBlocks(rows: Int) -> [Range<Int>] {
         stride(from: 0, to: rows, by: rowBlock).map { $0..<min($0 + rowBlock, rows) }
     }
 
