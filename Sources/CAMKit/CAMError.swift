@@ -8,6 +8,9 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case badLabels(path: String, detail: String)
     case badClass(String, classes: Int)
     case unsupportedInput(detail: String)
+    case badShard(String, reason: String)
+    /// Shard reports that cannot be merged.
+    case mergeFailed(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -18,6 +21,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badLabels(path, detail): return "\(path): bad labels file (\(detail))"
         case let .badClass(c, classes): return "--class \(c): not a label or an index below \(classes)"
         case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
+        case let .badShard(text, reason): return "--shard \(text): \(reason)"
+        case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"
         }
     }
 }

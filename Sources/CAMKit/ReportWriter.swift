@@ -9,20 +9,41 @@ public enum ReportWriter {
         return e
     }
 
-    public static func writeAll(records: [ResultRecord], folder: String, manifest: [String: Any], html: Bool) throws {
+    /// File names of the reports; a shard's carry its `K-of-N` so that shards can share a folder.
+    public struct Names: Sendable {
+        public let results: String, csv: String, manifest: String, gallery: String
+        public init(shard: Shard? = nil) {
+            let tag = shard.map { "-\($0)" } ?? ""
+            results = "results\(tag).jsonl"
+            csv = "results\(tag).csv"
+            manifest = "manifest\(tag).json"
+            gallery = "index\(tag).html"
+        }
+    }
+
+    /// Records are written sorted by input path (stable), so that a run's reports do not depend
+    /// on the order of its arguments and merged shards equal one process's run.
+    public static func writeAll(records: [ResultRecord], folder: String, manifest: [String: Any], html: Bool,
+                                names: Names = Names()) throws {
         let enc = encoder()
         var lines = ""
+        let records = sortedByInput(records)
         for r in records { lines += String(decoding: try enc.encode(r), as: UTF8.self) + "\n" }
-        try write(lines, folder + "/results.jsonl")
-        try write(csv(records), folder + "/results.csv")
+        try write(lines, folder + "/" + names.results)
+        try write(csv(records), folder + "/" + names.csv)
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        try write(String(decoding: data, as: UTF8.self) + "\n", folder + "/manifest.json")
+        try write(String(decoding: data, as: UTF8.self) + "\n", folder + "/" + names.manifest)
         if html {
             let model = (manifest["model"] as? [String: Any])?["name"] as? String ?? "model"
             let settings = manifest["settings"] as? [String: Any] ?? [:]
             let summary = "\(records.count) photos · \(model) · method \(manifest["method"] ?? "cam") · resize \(settings["resize"] ?? "?") · colormap \(settings["colormap"] ?? "?")"
-            try write(Gallery.html(records: records, summary: summary), folder + "/index.html")
+            try write(Gallery.html(records: records, summary: summary), folder + "/" + names.gallery)
         }
+    }
+
+    static func sortedByInput(_ records: [ResultRecord]) -> [ResultRecord] {
+        records.enumerated().sorted { $0.element.input != $1.element.input ? $0.element.input < $1.element.input : $0.offset < $1.offset }
+            .map(\.element)
     }
 
     static func write(_ text: String, _ path: String) throws {

@@ -30,6 +30,8 @@ struct Explain: ParsableCommand {
     @Option(help: "Photos explained in parallel (default: the number of cores).") var jobs: Int?
     @Option(help: "Threads per photo for the forward pass (results are identical for any value).") var threads = 1
     @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = DecodeOptions.defaultMaxPixels
+    @Option(help: ArgumentHelp("Explain only shard K of N (K from 0; `auto/N` takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); combine the shards with `cam merge`.", valueName: "K/N"))
+    var shard: String?
     @Flag(help: "Write index.html, a gallery of the results.") var html = false
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print the time spent per pipeline stage at the end.") var timings = false
@@ -43,6 +45,11 @@ struct Explain: ParsableCommand {
     func run() throws {
         // A full disk or a file-size limit must end one write with EFBIG, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
+        let part: Shard?
+        do { part = try shard.map { s throws(CAMError) in try Shard.parse(s, environment: ProcessInfo.processInfo.environment) } } catch {
+            Console.error("cam: \(error)")
+            throw ExitCode(2)
+        }
         let modelPath = model ?? DefaultModel.path()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let workers = jobs ?? cores
@@ -89,11 +96,18 @@ struct Explain: ParsableCommand {
             throw ExitCode(2)
         }
         StaleTemporaries.clean(out)
-        let (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
+        var (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
         for m in missing { Console.error("cam: \(m): no such file or folder") }
+        let names = ReportWriter.Names(shard: part)
+        if let part {
+            files = files.filter { part.contains(relative: $0.relative) }
+        }
+        // Every shard reports a missing path and fails, but only shard 0 counts it in its
+        // manifest, so that merged counts equal one process's.
+        let missingCounted = (part?.index ?? 0) == 0 ? missing.count : 0
         var batch = BatchRun(classifier: classifier, settings: settings, outputFolder: out, jobs: workers)
         batch.skipExisting = skipExisting
-        do { batch.log = try ResultsLog(path: out + "/results.jsonl") } catch {
+        do { batch.log = try ResultsLog(path: out + "/" + names.results) } catch {
             Console.error("cam: \(error)")
             throw ExitCode(2)
         }
@@ -103,7 +117,7 @@ struct Explain: ParsableCommand {
         let outcomes = batch.run(files)
         progress.finish()
         var records: [ResultRecord] = []
-        var failed = missing.count
+        var failed = missingCounted
         for (file, outcome) in zip(files, outcomes) {
             switch outcome {
             case .explained(let r): records.append(r)
@@ -115,7 +129,7 @@ struct Explain: ParsableCommand {
                 if !quiet { Console.error("cam: skipping \(path): \(reason)") }
             }
         }
-        let manifest: [String: Any] = [
+        var manifest: [String: Any] = [
             "schema_version": 1, "tool": "camkit", "version": CAMKitVersion.string,
             "model": ["path": modelPath, "name": classifier.config.name ?? (modelPath as NSString).lastPathComponent,
                       "sha256": classifier.modelSHA256,
@@ -129,15 +143,16 @@ struct Explain: ParsableCommand {
                          "normalisation": "relu, min-max", "upsampling": "bilinear, half-pixel centres"],
             "inputs": records.count, "failed": failed, "skipped": files.count - records.count,
         ]
+        if let part { manifest["shard"] = ["index": part.index, "count": part.count] }
         do {
-            try ReportWriter.writeAll(records: records, folder: out, manifest: manifest, html: html)
+            try ReportWriter.writeAll(records: records, folder: out, manifest: manifest, html: html, names: names)
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(1)
         }
         if !quiet {
             let seconds = Date().timeIntervalSince(start)
-            Console.error(String(format: "cam: %d explained, %d failed, %d skipped in %.2f s → %@", records.count - (failed - missing.count),
+            Console.error(String(format: "cam: %d explained, %d failed, %d skipped in %.2f s → %@", records.count - (failed - missingCounted),
                                  failed, files.count - records.count, seconds, out))
         }
         if timings {
@@ -150,7 +165,7 @@ struct Explain: ParsableCommand {
                     + String(format: " %9.1f %10.2f %7.1f%%", ms, ms / Double(photos), total > 0 ? ms / total * 100 : 0))
             }
         }
-        if failed > 0 { throw ExitCode(1) }
+        if failed > 0 || !missing.isEmpty { throw ExitCode(1) }
     }
 }
 

@@ -1,0 +1,140 @@
+import Foundation
+import ImageIO
+
+/// Combines the reports of `cam explain --shard K/N` runs into the reports one process would have
+/// written: finds every shard's results and manifest in the given folders, checks that all N
+/// shards are there once and agree on model and settings, copies overlays and raw maps from
+/// shard folders into the output folder, and writes results.jsonl/.csv, manifest.json (and
+/// index.html) with the same writer as a single run.
+public struct ShardMerger {
+    /// A shard's reports as found on disk.
+    struct Found {
+        var folder: String
+        var shard: Shard
+        var manifest: [String: Any]
+        var records: [ResultRecord]
+    }
+
+    public var folders: [String]
+    public var output: String
+
+    public init(folders: [String], output: String) {
+        self.folders = folders
+        self.output = output
+    }
+
+    /// What a merge produced.
+    public struct Summary: Sendable {
+        public var shards: Int
+        public var records: Int
+        public var copied: Int
+        public var failed: Int
+    }
+
+    public func merge(html: Bool) throws -> Summary {
+        var found: [Found] = []
+        for folder in folders { found += try scan(folder) }
+        guard let first = found.first else {
+            throw CAMError.mergeFailed(path: folders.joined(separator: " "), detail: "no results-K-of-N.jsonl with its manifest-K-of-N.json found")
+        }
+        let n = first.shard.count
+        var byIndex: [Int: Found] = [:]
+        for f in found {
+            guard f.shard.count == n else {
+                throw CAMError.mergeFailed(path: f.folder, detail: "shard \(f.shard) does not belong to a split into \(n)")
+            }
+            if let other = byIndex[f.shard.index] {
+                throw CAMError.mergeFailed(path: f.folder, detail: "shard \(f.shard) also found in \(other.folder)")
+            }
+            byIndex[f.shard.index] = f
+        }
+        let absent = (0..<n).filter { byIndex[$0] == nil }
+        guard absent.isEmpty else {
+            throw CAMError.mergeFailed(path: folders.joined(separator: " "),
+                                       detail: "missing shard(s) " + absent.map { "\($0)-of-\(n)" }.joined(separator: ", "))
+        }
+        let shards = (0..<n).map { byIndex[$0]! }
+        let reference = Self.comparable(shards[0].manifest)
+        for s in shards.dropFirst() where !NSDictionary(dictionary: Self.comparable(s.manifest)).isEqual(to: reference) {
+            throw CAMError.mergeFailed(path: s.folder, detail: "shard \(s.shard) was made with another model, version or settings than shard \(shards[0].shard)")
+        }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        var copied = 0
+        for s in shards { copied += try copyOutputs(of: s) }
+        var manifest = shards[0].manifest
+        manifest.removeValue(forKey: "shard")
+        for key in ["inputs", "failed", "skipped"] {
+            manifest[key] = shards.reduce(0) { $0 + ($1.manifest[key] as? Int ?? 0) }
+        }
+        let records = shards.flatMap(\.records)
+        try ReportWriter.writeAll(records: records, folder: output, manifest: manifest, html: html)
+        return Summary(shards: n, records: records.count, copied: copied, failed: manifest["failed"] as? Int ?? 0)
+    }
+
+    /// The manifest without what legitimately differs between shards.
+    static func comparable(_ manifest: [String: Any]) -> [String: Any] {
+        var m = manifest
+        for key in ["shard", "inputs", "failed", "skipped"] { m.removeValue(forKey: key) }
+        return m
+    }
+
+    func scan(_ folder: String) throws -> [Found] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            throw CAMError.mergeFailed(path: folder, detail: "cannot list the folder")
+        }
+        var found: [Found] = []
+        for name in names.sorted() where name.hasPrefix("manifest-") && name.hasSuffix(".json") {
+            let tag = String(name.dropFirst("manifest-".count).dropLast(".json".count))
+            let parts = tag.components(separatedBy: "-of-")
+            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else { continue }
+            let shard = try Shard(index: k, count: n)
+            let names = ReportWriter.Names(shard: shard)
+            let manifestPath = folder + "/" + names.manifest
+            guard let data = FileManager.default.contents(atPath: manifestPath),
+                  let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw CAMError.mergeFailed(path: manifestPath, detail: "not a JSON object")
+            }
+            let resultsPath = folder + "/" + names.results
+            guard let text = try? String(contentsOfFile: resultsPath, encoding: .utf8) else {
+                throw CAMError.mergeFailed(path: resultsPath, detail: "missing or unreadable")
+            }
+            var records: [ResultRecord] = []
+            let decoder = JSONDecoder()
+            for (i, line) in text.split(separator: "\n").enumerated() {
+                do { records.append(try decoder.decode(ResultRecord.self, from: Data(line.utf8))) } catch {
+                    throw CAMError.mergeFailed(path: resultsPath, detail: "line \(i + 1) is not a result record")
+                }
+            }
+            found.append(Found(folder: folder, shard: shard, manifest: manifest, records: records))
+        }
+        return found
+    }
+
+    /// Copies a shard's overlays and raw maps into the output folder unless they are already there.
+    func copyOutputs(of s: Found) throws -> Int {
+        let from = URL(fileURLWithPath: s.folder).resolvingSymlinksInPath().path
+        let to = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
+        if from == to { return 0 }
+        let guardian = OutputGuard(root: output)
+        var copied = 0
+        for r in s.records {
+            for e in r.explained ?? [] {
+                for name in [e.overlay, e.raw].compactMap({ $0 }) {
+                    let source = s.folder + "/" + name, target = output + "/" + name
+                    guard FileManager.default.fileExists(atPath: source) else {
+                        throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing")
+                    }
+                    try guardian.prepare(target)
+                    let bytes: [UInt8]
+                    do { bytes = try FileBytes.read(source) } catch { throw ImageError.unreadable(path: source, reason: error.reason) }
+                    do { try AtomicFile.write(bytes, to: target) } catch {
+                        throw ImageError.unwritable(path: target, reason: error.reason)
+                    }
+                    copied += 1
+                }
+            }
+        }
+        return copied
+    }
+}

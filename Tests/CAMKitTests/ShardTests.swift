@@ -1,0 +1,57 @@
+@testable import CAMKit
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("--shard and cam merge", .serialized)
+struct ShardTests {
+    @Test func parsesExplicitAndArrayIndices() throws {
+        #expect(try Shard.parse("2/5", environment: [:]) == Shard(index: 2, count: 5))
+        #expect(try Shard.parse("auto/4", environment: ["SLURM_ARRAY_TASK_ID": "3"]) == Shard(index: 3, count: 4))
+        // A 1-based Slurm array (--array=1-4) still gives 0…3.
+        #expect(try Shard.parse("auto/4", environment: ["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1"]) == Shard(index: 3, count: 4))
+        #expect(try Shard.parse("auto/4", environment: ["JOB_COMPLETION_INDEX": "0"]) == Shard(index: 0, count: 4))
+        for bad in ["5/5", "-1/2", "1/0", "auto/3", "1-of-3", "a/b", "1/2/3"] {
+            #expect(throws: CAMError.self, "\(bad)") { try Shard.parse(bad, environment: [:]) }
+        }
+    }
+
+    @Test func everyFileIsInExactlyOneShard() throws {
+        // FNV-1a 64 test vectors from its specification: "" and "a".
+        #expect(Shard.fnv1a("") == 0xcbf2_9ce4_8422_2325)
+        #expect(Shard.fnv1a("a") == 0xaf63_dc4c_8601_ec8c)
+        let shards = try (0..<4).map { try Shard(index: $0, count: 4) }
+        var sizes = [0, 0, 0, 0]
+        for i in 0..<2000 {
+            let owners = shards.filter { $0.contains(relative: "photos/\(i).jpg") }
+            #expect(owners.count == 1)
+            sizes[owners[0].index] += 1
+        }
+        #expect(sizes.allSatisfy { (400...600).contains($0) }, "balanced: \(sizes)")
+    }
+
+    /// Three shards (two sharing a folder) merged into a fourth folder equal one process's run.
+    @Test func mergedShardsEqualOneRun() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-shard-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: dir) }
+        let repo = Command.repository
+        let common = ["Samples/images", "--quiet", "--html", "--save-raw", "--top-k", "2"]
+        #expect(try Command.run("cam", ["explain"] + common + ["--out", dir + "/one"], in: repo).status == 0)
+        for (k, folder) in [(0, "s0"), (1, "s12"), (2, "s12")] {
+            let r = try Command.run("cam", ["explain"] + common + ["--out", dir + "/" + folder, "--shard", "\(k)/3"], in: repo)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        // Before every shard is there, merging fails and names what is missing.
+        let partial = try Command.run("cam", ["merge", dir + "/s0", "--out", dir + "/partial"], in: repo)
+        #expect(partial.status == 2 && partial.stderr.contains("missing shard(s) 1-of-3, 2-of-3"))
+        let r = try Command.run("cam", ["merge", dir + "/s0", dir + "/s12", "--out", dir + "/merged", "--html"], in: repo)
+        #expect(r.status == 0, "\(r.stderr)")
+        let single = try fm.contentsOfDirectory(atPath: dir + "/one").sorted()
+        #expect(try fm.contentsOfDirectory(atPath: dir + "/merged").sorted() == single)
+        for name in single {
+            #expect(fm.contentsEqual(atPath: dir + "/one/" + name, andPath: dir + "/merged/" + name), "\(name) differs")
+        }
+        #expect(single.filter { $0.hasSuffix(".cam.png") }.count == 10)
+    }
+}
