@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "ImageIO", dependencies: ["CPNG", "CPNGShim", "CJPEG", "CFreeType"]),
         .target(name: "Inference", dependencies: ["CBLAS"]),
         .target(name: "ONNX", dependencies: ["Inference"]),
-        .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX", "CCrypto"]),
+        .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
         .executableTarget(name: "cam", dependencies: [
             "CAMKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

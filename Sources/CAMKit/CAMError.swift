@@ -9,6 +9,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case badClass(String, classes: Int)
     case unsupportedInput(detail: String)
     case badShard(String, reason: String)
+    /// `--method cam` on a model whose head is not linear after the pool.
+    case camNeedsLinearHead(node: String)
     /// Shard reports that cannot be merged.
     case mergeFailed(path: String, detail: String)
 
@@ -21,6 +23,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badLabels(path, detail): return "\(path): bad labels file (\(detail))"
         case let .badClass(c, classes): return "--class \(c): not a label or an index below \(classes)"
         case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
+        case let .camNeedsLinearHead(node):
+            return "the classifier head is not linear after the global pool (node '\(node)'): CAM needs global average pool followed by linear layers — use --method gradcam (or gradcampp, xgradcam, hirescam, scorecam, ablationcam, eigencam)"
         case let .badShard(text, reason): return "--shard \(text): \(reason)"
         case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"
         }

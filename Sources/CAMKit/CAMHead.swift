@@ -16,12 +16,60 @@ public struct CAMHead: Sendable {
     public let channels: Int
     /// The pool node's name and op.
     public let poolNode: String
+    /// For a head that is not linear after the pool: its layers, for gradients. `weights` is
+    /// then empty and `classes` comes from the program.
+    public var program: HeadProgram? = nil
+
+    /// Whether CAM's W exists (a GAP → linear head).
+    public var isLinear: Bool { program == nil }
 
     /// One linear step between the pooled features and the logits.
     enum LinearStep { case matrix([Float], rows: Int, cols: Int), addBias([Float]), scale(Float), passthrough }
 
-    /// Traces the graph output back through linear nodes to the last global average pool.
+    /// Traces the graph output back to the last global average pool: through linear nodes folded
+    /// into W and b, or, when a node on the way is not linear, as a `HeadProgram`.
     public static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
+        do { return try discoverLinear(in: graph, output: output) } catch {
+            guard case .headNotLinear = error, let out = output ?? graph.outputs.first,
+                  let head = try? discoverProgram(in: graph, output: out) else { throw error }
+            return head
+        }
+    }
+
+    static func isGlobalPool(_ node: Node) -> Bool {
+        switch node.op {
+        case .globalAveragePool: return true
+        case .reduce(.mean, let axes, _, _): return Set(axes ?? []) == [2, 3] || Set(axes ?? []) == [-1, -2]
+        default: return false
+        }
+    }
+
+    /// The nearest global average pool behind the logits, and the head program after it.
+    static func discoverProgram(in graph: Graph, output: String) throws(CAMError) -> CAMHead {
+        var logits = output, softmax = false
+        if let last = graph.producer(of: output) {
+            switch last.op {
+            case .softmax, .logSoftmax: logits = last.inputs[0]; softmax = true
+            default: break
+            }
+        }
+        var queue = [logits], seen: Set<String> = []
+        var pool: Node?
+        while !queue.isEmpty, pool == nil {
+            let value = queue.removeFirst()
+            guard seen.insert(value).inserted, let node = graph.producer(of: value) else { continue }
+            if isGlobalPool(node) { pool = node; break }
+            queue += node.inputs.filter { !$0.isEmpty && graph.constants[$0] == nil }
+        }
+        guard let pool else { throw .noGlobalPool(output: output) }
+        let program = try HeadProgram.discover(in: graph, logits: logits, pool: pool)
+        var head = CAMHead(featureName: pool.inputs[0], logitsName: logits, outputIsSoftmax: softmax, weights: [],
+                           bias: [], classes: program.classes, channels: program.channels, poolNode: pool.name)
+        head.program = program
+        return head
+    }
+
+    static func discoverLinear(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
         guard let out = output ?? graph.outputs.first else { throw .noGlobalPool(output: "<none>") }
         var value = out
         var softmax = false
@@ -130,7 +178,7 @@ public struct CAMHead: Sendable {
 
     /// For an identity head (class map before the pool), fills in W = I once K is known.
     public func resolved(channels k: Int) -> CAMHead {
-        guard classes == 0 else { return self }
+        guard classes == 0, program == nil else { return self }
         var w = [Float](repeating: 0, count: k * k)
         for i in 0..<k { w[i * k + i] = 1 }
         return CAMHead(featureName: featureName, logitsName: logitsName, outputIsSoftmax: outputIsSoftmax, weights: w,

@@ -65,6 +65,25 @@ public final class ClassifierSession {
     /// Logits [C] and features [K, h, w] for one input tensor.
     public func run(_ input: Tensor) throws -> (logits: [Float], features: Tensor, head: CAMHead) {
         let c = classifier
+        let out = try plan(for: input).run([c.inputName: input])
+        let features = out[c.head.featureName]!
+        let logits = out[c.head.logitsName]!
+        let head = self.head ?? c.head.resolved(channels: features.shape[1])
+        self.head = head
+        return (logits.data, Tensor(shape: Array(features.shape.dropFirst()), data: features.data), head)
+    }
+
+    /// The logits of every image of a batch [B, 3, H, W] (Score-CAM's masked inputs, the
+    /// deletion and insertion curves).
+    public func logits(batch input: Tensor) throws -> [[Float]] {
+        let out = try plan(for: input).run([classifier.inputName: input])
+        let logits = out[classifier.head.logitsName]!
+        let b = input.shape[0], classes = logits.data.count / max(b, 1)
+        return (0..<b).map { Array(logits.data[($0 * classes)..<(($0 + 1) * classes)]) }
+    }
+
+    func plan(for input: Tensor) throws -> ExecutionPlan {
+        let c = classifier
         let plan: ExecutionPlan
         if let cached = plans[input.shape] {
             plan = cached
@@ -75,11 +94,6 @@ public final class ClassifierSession {
             plan = try c.engine.makePlan(inputShapes: [c.inputName: input.shape], outputs: [c.head.featureName, c.head.logitsName])
             plans[input.shape] = plan
         }
-        let out = try plan.run([c.inputName: input])
-        let features = out[c.head.featureName]!
-        let logits = out[c.head.logitsName]!
-        let head = self.head ?? c.head.resolved(channels: features.shape[1])
-        self.head = head
-        return (logits.data, Tensor(shape: Array(features.shape.dropFirst()), data: features.data), head)
+        return plan
     }
 }

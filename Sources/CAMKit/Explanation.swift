@@ -54,6 +54,13 @@ public struct ExplainSettings: Sendable {
     public var drawBoxes = false
     public var saveRaw = false
     public var decode = DecodeOptions()
+    public var method: CAMMethod = .cam
+    /// Principal component of the weighted channels instead of their sum.
+    public var eigenSmooth = false
+    /// Average over flipped and intensity-scaled inputs (see `AugmentationSmoothing`).
+    public var augSmooth = false
+    /// Images per forward pass for Score-CAM.
+    public var batchSize = 16
 
     public init() {}
 }
@@ -70,9 +77,26 @@ public enum Explainer {
         let k = max(settings.topK, 1)
         let predictions = order.prefix(k).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
         let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
+        var options = MethodMap.Options()
+        options.eigenSmooth = settings.eigenSmooth
+        options.batchSize = settings.batchSize
+        options.modelInput = tensor
+        options.forward = { try session.logits(batch: $0) }
+        let views = settings.augSmooth
+            ? try times.measure(.forward) { try AugmentationSmoothing.views(of: tensor) { let r = try session.run($0); return (r.logits, r.features) } }
+            : nil
         var maps: [ClassMap] = []
-        for cls in classes { times.measure(.map) {
-            let raw = ClassActivationMap.compute(head: head, features: features, classIndex: cls)
+        for cls in classes { try times.measure(.map) {
+            let raw: ClassActivationMap
+            if let views {
+                raw = try AugmentationSmoothing.average(views) { view in
+                    var o = options
+                    o.modelInput = view.input
+                    return try MethodMap.raw(settings.method, MethodInput(features: view.features, logits: view.logits, head: head, classIndex: cls), options: o)
+                }
+            } else {
+                raw = try MethodMap.raw(settings.method, MethodInput(features: features, logits: logits, head: head, classIndex: cls), options: options)
+            }
             let (norm, flat) = raw.normalized()
             let photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
             let (loc, mass) = flat ? (Localisation(box: nil, peak: nil), nil) : photoMap.localise(threshold: settings.boxThreshold)

@@ -32,6 +32,10 @@ public enum ModelReport {
         }
         do {
             let head = try CAMHead.discover(in: model.graph)
+            if let program = head.program {
+                lines.append("CAM head: features '\(head.featureName)' → \(head.poolNode) → not linear (\(program.nodeCount) nodes, first non-linear '\(program.firstNonLinear)') → \(program.classes) logits '\(head.logitsName)': --method cam is not exact; gradient methods (gradcam, gradcampp, xgradcam, hirescam) back-propagate through the head, and scorecam, ablationcam, eigencam work")
+                return lines.joined(separator: "\n")
+            }
             let classes = head.classes == 0 ? "identity (class map before the pool)" : "\(head.classes)×\(head.channels)"
             lines.append("CAM head: features '\(head.featureName)' → \(head.poolNode) → linear \(classes) → logits '\(head.logitsName)'\(head.outputIsSoftmax ? " → Softmax" : "")")
         } catch {

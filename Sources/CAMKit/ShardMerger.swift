@@ -55,7 +55,7 @@ public struct ShardMerger {
         }
         let shards = (0..<n).map { byIndex[$0]! }
         let reference = Self.comparable(shards[0].manifest)
-        for s in shards.dropFirst() where !NSDictionary(dictionary: Self.comparable(s.manifest)).isEqual(to: reference) {
+        for s in shards.dropFirst() where Self.comparable(s.manifest) != reference {
             throw CAMError.mergeFailed(path: s.folder, detail: "shard \(s.shard) was made with another model, version or settings than shard \(shards[0].shard)")
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -71,11 +71,11 @@ public struct ShardMerger {
         return Summary(shards: n, records: records.count, copied: copied, failed: manifest["failed"] as? Int ?? 0)
     }
 
-    /// The manifest without what legitimately differs between shards.
-    static func comparable(_ manifest: [String: Any]) -> [String: Any] {
+    /// The manifest without what legitimately differs between shards, as canonical JSON bytes.
+    static func comparable(_ manifest: [String: Any]) -> Data? {
         var m = manifest
         for key in ["shard", "inputs", "failed", "skipped"] { m.removeValue(forKey: key) }
-        return m
+        return try? JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])
     }
 
     func scan(_ folder: String) throws -> [Found] {

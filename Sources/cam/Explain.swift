@@ -20,6 +20,10 @@ struct Explain: ParsableCommand {
     @Option(help: "Resize mode: full, crop or stretch (default: the sidecar's).") var resize: ResizeMode?
     @Option(help: "Model input size (shorter side).") var size: Int?
     @Option(help: "Normalisation preset: imagenet, inception, lite.") var preset: ModelSidecar.Preset?
+    @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
+    @Flag(name: .customLong("eigen-smooth"), help: "Use the first principal component of the weighted feature maps instead of their sum.") var eigenSmooth = false
+    @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the flipped input and of the input scaled by 0.9, 1.0 and 1.1 (6 forward passes).") var augSmooth = false
+    @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam.") var batchSize = 16
     @Option(help: "Colormap: jet, turbo, viridis, inferno, magma, gray.") var colormap: Colormap = .jet
     @Option(help: "Overlay opacity of the heatmap.") var alpha: Float = 0.5
     @Option(help: "Leave map values below this uncoloured (0–1).") var threshold: Float?
@@ -40,6 +44,7 @@ struct Explain: ParsableCommand {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if !(0...1).contains(alpha) { throw ValidationError("--alpha must be between 0 and 1") }
         if jobs.map({ $0 < 1 }) ?? false { throw ValidationError("--jobs must be at least 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
@@ -70,7 +75,15 @@ struct Explain: ParsableCommand {
             Console.error("cam: \(modelPath): \(error)")
             throw ExitCode(2)
         }
+        if method == .cam && !classifier.head.isLinear {
+            Console.error("cam: \(modelPath): \(CAMError.camNeedsLinearHead(node: classifier.head.program?.firstNonLinear ?? classifier.head.poolNode))")
+            throw ExitCode(2)
+        }
         var settings = ExplainSettings()
+        settings.method = method
+        settings.eigenSmooth = eigenSmooth
+        settings.augSmooth = augSmooth
+        settings.batchSize = batchSize
         settings.topK = topK
         settings.boxThreshold = boxThreshold
         settings.overlay = Overlay(colormap: colormap, alpha: alpha, threshold: threshold)
@@ -134,7 +147,8 @@ struct Explain: ParsableCommand {
             "model": ["path": modelPath, "name": classifier.config.name ?? (modelPath as NSString).lastPathComponent,
                       "sha256": classifier.modelSHA256,
                       "feature_tensor": classifier.head.featureName, "classes": classifier.head.classes],
-            "method": "cam",
+            "method": method.rawValue,
+            "eigen_smooth": eigenSmooth, "aug_smooth": augSmooth,
             "settings": ["resize": classifier.config.resize.rawValue, "input_size": classifier.config.inputSize,
                          "stride": classifier.config.stride, "interpolation": classifier.config.interpolation.rawValue,
                          "mean": classifier.config.mean, "std": classifier.config.std, "top_k": topK,
@@ -170,6 +184,7 @@ struct Explain: ParsableCommand {
 }
 
 extension ResizeMode: ExpressibleByArgument {}
+extension CAMMethod: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension ModelSidecar.Preset: ExpressibleByArgument {}
 

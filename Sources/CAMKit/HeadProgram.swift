@@ -1,0 +1,227 @@
+import Inference
+
+/// The few layers between the global pool and the logits when they are not linear (MobileNetV3's
+/// Gemm → HardSwish → Gemm): evaluated on the pooled vector, and differentiated by hand-written
+/// vector–Jacobian products, so that gradient methods get ∂logit_c/∂pooled without an autograd
+/// engine. Written here because only these vector ops on one pooled vector are needed; the
+/// engine's kernels work on whole planned tensors and have no backward pass.
+public struct HeadProgram: Sendable {
+    /// The head's nodes in graph order.
+    let nodes: [Node]
+    /// Constants the nodes read, flattened.
+    let constants: [String: ConstantValue]
+    /// The pool's output (the pooled vector, however it is reshaped).
+    let pooledName: String
+    let logitsName: String
+    /// Length of the pooled vector.
+    public let channels: Int
+    public let classes: Int
+    public var nodeCount: Int { nodes.count }
+    /// The first non-linear node, for messages.
+    public let firstNonLinear: String
+
+    /// Collects the nodes between `pool`'s output and `logits` (everything the logits depend on
+    /// that is not a constant or the pooled vector) and checks that each is supported.
+    static func discover(in graph: Graph, logits: String, pool: Node) throws(CAMError) -> HeadProgram {
+        let pooled = pool.outputs[0]
+        var needed: Set<String> = [logits]
+        var stack = [logits]
+        var names: Set<String> = []
+        while let value = stack.popLast() {
+            if value == pooled || graph.constants[value] != nil { continue }
+            guard let node = graph.producer(of: value) else { throw .noGlobalPool(output: logits) }
+            if names.contains(node.name) { continue }
+            names.insert(node.name)
+            for input in node.inputs where !input.isEmpty && !needed.contains(input) {
+                needed.insert(input)
+                stack.append(input)
+            }
+        }
+        let nodes = graph.nodes.filter { names.contains($0.name) }
+        var constants: [String: ConstantValue] = [:]
+        var channels: Int?
+        var firstNonLinear: String?
+        for node in nodes {
+            for input in node.inputs { if let c = graph.constants[input] { constants[input] = c } }
+            switch node.op {
+            case .identity, .flatten, .reshape, .squeeze, .unsqueeze, .binary: break
+            case .gemm(_, _, let transA, let transB):
+                guard !transA, node.inputs.count >= 2, let b = graph.constants[node.inputs[1]], b.shape.count == 2 else {
+                    throw .headNotLinear(node: node.name, op: "Gemm with a runtime weight")
+                }
+                if channels == nil { channels = transB ? b.shape[1] : b.shape[0] }
+            case .matMul:
+                guard node.inputs.count == 2, let b = graph.constants[node.inputs[1]], b.shape.count == 2 else {
+                    throw .headNotLinear(node: node.name, op: "MatMul with a runtime weight")
+                }
+                if channels == nil { channels = b.shape[0] }
+            case .activation, .clip:
+                if firstNonLinear == nil { firstNonLinear = node.name }
+            default:
+                throw .headNotLinear(node: node.name, op: node.op.name + " (no gradient rule for it in the head)")
+            }
+            if case .binary(.mul) = node.op, node.inputs.allSatisfy({ graph.constants[$0] == nil }), firstNonLinear == nil {
+                firstNonLinear = node.name
+            }
+        }
+        guard let k = channels else { throw .headNotLinear(node: pool.name, op: "head without a Gemm or MatMul") }
+        var program = HeadProgram(nodes: nodes, constants: constants, pooledName: pooled, logitsName: logits,
+                                  channels: k, classes: 0, firstNonLinear: firstNonLinear ?? pool.name)
+        let probe = try program.logits(pooled: [Float](repeating: 0, count: k))
+        program = HeadProgram(nodes: nodes, constants: constants, pooledName: pooled, logitsName: logits,
+                              channels: k, classes: probe.count, firstNonLinear: program.firstNonLinear)
+        return program
+    }
+
+    /// The logits for one pooled vector.
+    public func logits(pooled p: [Float]) throws(CAMError) -> [Float] {
+        try forward(p)[logitsName]!
+    }
+
+    /// ∂logit_c/∂pooled: the forward values, then the vector–Jacobian products in reverse order.
+    public func gradient(pooled p: [Float], classIndex c: Int) throws(CAMError) -> [Float] {
+        let values = try forward(p)
+        var grads: [String: [Float]] = [:]
+        var seed = [Float](repeating: 0, count: values[logitsName]!.count)
+        seed[c] = 1
+        grads[logitsName] = seed
+        for node in nodes.reversed() {
+            guard let g = grads[node.outputs[0]] else { continue }
+            for (input, contribution) in vjp(node, outputGradient: g, values: values) {
+                if let old = grads[input] { grads[input] = zip(old, contribution).map(+) } else { grads[input] = contribution }
+            }
+        }
+        return grads[pooledName] ?? [Float](repeating: 0, count: p.count)
+    }
+
+    func value(_ name: String, _ values: [String: [Float]]) -> [Float]? {
+        values[name] ?? constants[name]?.floats
+    }
+
+    func forward(_ p: [Float]) throws(CAMError) -> [String: [Float]] {
+        var values: [String: [Float]] = [pooledName: p]
+        for node in nodes {
+            guard let x = value(node.inputs[0], values) else { throw .headNotLinear(node: node.name, op: node.op.name) }
+            let y: [Float]
+            switch node.op {
+            case .gemm(let alpha, let beta, _, let transB):
+                let b = constants[node.inputs[1]]!
+                let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+                guard x.count == k else { throw .headNotLinear(node: node.name, op: "Gemm input of \(x.count), expected \(k)") }
+                let w = b.floats
+                var out = [Float](repeating: 0, count: n)
+                for j in 0..<n {
+                    var s: Float = 0
+                    for i in 0..<k { s += x[i] * (transB ? w[j * k + i] : w[i * n + j]) }
+                    out[j] = alpha * s
+                }
+                if node.inputs.count > 2, !node.inputs[2].isEmpty, let c = constants[node.inputs[2]]?.floats {
+                    for j in 0..<n { out[j] += beta * (c.count == n ? c[j] : c[0]) }
+                }
+                y = out
+            case .matMul:
+                let b = constants[node.inputs[1]]!
+                let (k, n) = (b.shape[0], b.shape[1])
+                guard x.count == k else { throw .headNotLinear(node: node.name, op: "MatMul input of \(x.count), expected \(k)") }
+                let w = b.floats
+                y = (0..<n).map { j in (0..<k).reduce(Float(0)) { $0 + x[$1] * w[$1 * n + j] } }
+            case .binary(let op):
+                guard let other = value(node.inputs[1], values) else { throw .headNotLinear(node: node.name, op: node.op.name) }
+                let n = max(x.count, other.count)
+                y = (0..<n).map { i in
+                    let a = x[x.count == 1 ? 0 : i], b = other[other.count == 1 ? 0 : i]
+                    switch op { case .add: return a + b; case .sub: return a - b; case .mul: return a * b; case .div: return a / b }
+                }
+            case .activation(let a): y = x.map { Self.apply(a, $0) }
+            case .clip(let lo, let hi):
+                let (l, h) = clipBounds(node, lo, hi)
+                y = x.map { min(max($0, l), h) }
+            default: y = x   // identity, flatten, reshape, squeeze, unsqueeze: a vector stays a vector
+            }
+            values[node.outputs[0]] = y
+        }
+        return values
+    }
+
+    func clipBounds(_ node: Node, _ lo: Float?, _ hi: Float?) -> (Float, Float) {
+        func input(_ i: Int) -> Float? { i < node.inputs.count && !node.inputs[i].isEmpty ? constants[node.inputs[i]]?.floats.first : nil }
+        return (lo ?? input(1) ?? -.infinity, hi ?? input(2) ?? .infinity)
+    }
+
+    static func apply(_ a: Activation, _ x: Float) -> Float {
+        switch a {
+        case .relu: return max(x, 0)
+        case .leakyRelu(let alpha): return x >= 0 ? x : alpha * x
+        case .clip(let lo, let hi): return min(max(x, lo), hi)
+        case .sigmoid: return 1 / (1 + expf(-x))
+        case .hardSigmoid(let alpha, let beta): return min(max(alpha * x + beta, 0), 1)
+        case .hardSwish: return x * min(max(x + 3, 0), 6) / 6
+        case .tanh: return tanhf(x)
+        case .silu: return x / (1 + expf(-x))
+        }
+    }
+
+    /// dy/dx of an activation at x (PyTorch's conventions at the kinks: the open interval).
+    static func derivative(_ a: Activation, _ x: Float) -> Float {
+        switch a {
+        case .relu: return x > 0 ? 1 : 0
+        case .leakyRelu(let alpha): return x > 0 ? 1 : alpha
+        case .clip(let lo, let hi): return x > lo && x < hi ? 1 : 0
+        case .sigmoid: let s = 1 / (1 + expf(-x)); return s * (1 - s)
+        case .hardSigmoid(let alpha, let beta): let t = alpha * x + beta; return t > 0 && t < 1 ? alpha : 0
+        case .hardSwish: return x < -3 ? 0 : (x > 3 ? 1 : (2 * x + 3) / 6)
+        case .tanh: let t = tanhf(x); return 1 - t * t
+        case .silu: let s = 1 / (1 + expf(-x)); return s + x * s * (1 - s)
+        }
+    }
+
+    /// The gradient contributions of one node to its runtime inputs.
+    func vjp(_ node: Node, outputGradient g: [Float], values: [String: [Float]]) -> [(String, [Float])] {
+        let xName = node.inputs[0]
+        let runtime = { (name: String) in values[name] != nil }
+        switch node.op {
+        case .gemm(let alpha, _, _, let transB):
+            let b = constants[node.inputs[1]]!
+            let (k, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+            let w = b.floats
+            let gx = (0..<k).map { i in alpha * (0..<n).reduce(Float(0)) { $0 + g[$1] * (transB ? w[$1 * k + i] : w[i * n + $1]) } }
+            return [(xName, gx)]
+        case .matMul:
+            let b = constants[node.inputs[1]]!
+            let (k, n) = (b.shape[0], b.shape[1])
+            let w = b.floats
+            return [(xName, (0..<k).map { i in (0..<n).reduce(Float(0)) { $0 + g[$1] * w[i * n + $1] } })]
+        case .binary(let op):
+            let a = values[xName] ?? constants[xName]!.floats
+            let bName = node.inputs[1]
+            let b = values[bName] ?? constants[bName]!.floats
+            func at(_ v: [Float], _ i: Int) -> Float { v[v.count == 1 ? 0 : i] }
+            var out: [(String, [Float])] = []
+            let ga: [Float], gb: [Float]
+            switch op {
+            case .add: ga = g; gb = g
+            case .sub: ga = g; gb = g.map { -$0 }
+            case .mul: ga = g.indices.map { g[$0] * at(b, $0) }; gb = g.indices.map { g[$0] * at(a, $0) }
+            case .div: ga = g.indices.map { g[$0] / at(b, $0) }; gb = g.indices.map { -g[$0] * at(a, $0) / (at(b, $0) * at(b, $0)) }
+            }
+            // A runtime scalar broadcast over a vector collects the sum of its gradient.
+            func fitted(_ grad: [Float], to v: [Float]) -> [Float] { v.count == 1 && grad.count > 1 ? [grad.reduce(0, +)] : grad }
+            if runtime(xName) { out.append((xName, fitted(ga, to: a))) }
+            if runtime(bName) { out.append((bName, fitted(gb, to: b))) }
+            return out
+        case .activation(let act):
+            let x = values[xName]!
+            return [(xName, g.indices.map { g[$0] * Self.derivative(act, x[$0]) })]
+        case .clip(let lo, let hi):
+            let (l, h) = clipBounds(node, lo, hi)
+            let x = values[xName]!
+            return [(xName, g.indices.map { x[$0] > l && x[$0] < h ? g[$0] : 0 })]
+        default:
+            return [(xName, g)]
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,41 @@
+import Inference
+
+/// The raw map (before ReLU and normalisation) of one class by one method.
+public enum MethodMap {
+    /// What a method may need beyond the features: extra forward passes (Score-CAM).
+    public struct Options {
+        public var eigenSmooth = false
+        public var batchSize = 16
+        /// The model input of the photo, and a batched forward pass returning logits per image.
+        public var modelInput: Tensor?
+        public var forward: ((Tensor) throws -> [[Float]])?
+        public init() {}
+    }
+
+    public static func raw(_ method: CAMMethod, _ input: MethodInput, options: Options = Options()) throws -> ClassActivationMap {
+        let weights: [Float]
+        switch method {
+        case .cam:
+            guard input.head.isLinear else { throw CAMError.camNeedsLinearHead(node: input.head.program?.firstNonLinear ?? input.head.poolNode) }
+            weights = Array(input.head.weights[(input.classIndex * input.head.channels)..<((input.classIndex + 1) * input.head.channels)])
+        case .gradcam: weights = try GradCAM.weights(input)
+        case .hirescam: weights = try HiResCAM.weights(input)
+        case .xgradcam: weights = try XGradCAM.weights(input)
+        case .gradcampp: weights = try GradCAMPlusPlus.weights(input)
+        case .ablationcam: weights = try AblationCAM.weights(input)
+        case .scorecam:
+            guard let x = options.modelInput, let forward = options.forward else { throw CAMError.unsupportedInput(detail: "scorecam needs the model input") }
+            weights = try ScoreCAM.weights(input, modelInput: x, batchSize: options.batchSize, forward: forward)
+        case .eigencam:
+            return map(input, EigenCAM.projection(input.features.data, count: input.channels, positions: input.plane))
+        }
+        if options.eigenSmooth {
+            return map(input, EigenCAM.projection(input.weightedChannels(weights), count: input.channels, positions: input.plane))
+        }
+        return map(input, input.weightedSum(weights))
+    }
+
+    static func map(_ input: MethodInput, _ values: [Float]) -> ClassActivationMap {
+        ClassActivationMap(width: input.width, height: input.height, values: values)
+    }
+}
