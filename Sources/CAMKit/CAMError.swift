@@ -9,6 +9,7 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case badClass(String, classes: Int)
     case unsupportedInput(detail: String)
     case badShard(String, reason: String)
+    case badGroundTruth(path: String, detail: String)
     /// `--method cam` on a model whose head is not linear after the pool.
     case camNeedsLinearHead(node: String)
     /// Shard reports that cannot be merged.
@@ -25,6 +26,7 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
         case let .camNeedsLinearHead(node):
             return "the classifier head is not linear after the global pool (node '\(node)'): CAM needs global average pool followed by linear layers — use --method gradcam (or gradcampp, xgradcam, hirescam, scorecam, ablationcam, eigencam)"
+        case let .badGroundTruth(path, detail): return "\(path): bad ground truth (\(detail))"
         case let .badShard(text, reason): return "--shard \(text): \(reason)"
         case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"
         }

@@ -65,6 +65,42 @@ public struct ExplainSettings: Sendable {
     public init() {}
 }
 
+/// Raw maps of one photo's classes by the settings' method, with `--aug-smooth`'s extra passes
+/// run once per photo.
+public struct MapMaker {
+    let input: MethodInput
+    let options: MethodMap.Options
+    let views: [AugmentationSmoothing.View]?
+    let method: CAMMethod
+
+    public init(session: ClassifierSession, input tensor: Tensor, logits: [Float], features: Tensor, head: CAMHead,
+                settings: ExplainSettings, times: StageTimes = StageTimes()) throws {
+        var options = MethodMap.Options()
+        options.eigenSmooth = settings.eigenSmooth
+        options.batchSize = settings.batchSize
+        options.modelInput = tensor
+        options.forward = { try session.logits(batch: $0) }
+        self.options = options
+        self.method = settings.method
+        self.input = MethodInput(features: features, logits: logits, head: head, classIndex: 0)
+        views = settings.augSmooth
+            ? try times.measure(.forward) { try AugmentationSmoothing.views(of: tensor) { let r = try session.run($0); return (r.logits, r.features) } }
+            : nil
+    }
+
+    /// The raw map of class `c` (for `--aug-smooth`, the average of the views' scaled maps).
+    public func raw(_ c: Int) throws -> ClassActivationMap {
+        guard let views else {
+            return try MethodMap.raw(method, MethodInput(features: input.features, logits: input.logits, head: input.head, classIndex: c), options: options)
+        }
+        return try AugmentationSmoothing.average(views) { view in
+            var o = options
+            o.modelInput = view.input
+            return try MethodMap.raw(method, MethodInput(features: view.features, logits: view.logits, head: input.head, classIndex: c), options: o)
+        }
+    }
+}
+
 /// Photo → predictions → maps at photo resolution → localisation.
 public enum Explainer {
     public static func explain(_ photo: RGBImage, session: ClassifierSession, settings: ExplainSettings,
@@ -77,26 +113,10 @@ public enum Explainer {
         let k = max(settings.topK, 1)
         let predictions = order.prefix(k).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
         let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
-        var options = MethodMap.Options()
-        options.eigenSmooth = settings.eigenSmooth
-        options.batchSize = settings.batchSize
-        options.modelInput = tensor
-        options.forward = { try session.logits(batch: $0) }
-        let views = settings.augSmooth
-            ? try times.measure(.forward) { try AugmentationSmoothing.views(of: tensor) { let r = try session.run($0); return (r.logits, r.features) } }
-            : nil
+        let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings, times: times)
         var maps: [ClassMap] = []
         for cls in classes { try times.measure(.map) {
-            let raw: ClassActivationMap
-            if let views {
-                raw = try AugmentationSmoothing.average(views) { view in
-                    var o = options
-                    o.modelInput = view.input
-                    return try MethodMap.raw(settings.method, MethodInput(features: view.features, logits: view.logits, head: head, classIndex: cls), options: o)
-                }
-            } else {
-                raw = try MethodMap.raw(settings.method, MethodInput(features: features, logits: logits, head: head, classIndex: cls), options: options)
-            }
+            let raw = try maker.raw(cls)
             let (norm, flat) = raw.normalized()
             let photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
             let (loc, mass) = flat ? (Localisation(box: nil, peak: nil), nil) : photoMap.localise(threshold: settings.boxThreshold)
@@ -105,7 +125,7 @@ public enum Explainer {
         return PhotoExplanation(photo: photo, geometry: geometry, predictions: predictions, maps: maps)
     }
 
-    static func softmax(_ x: [Float]) -> [Float] {
+    public static func softmax(_ x: [Float]) -> [Float] {
         let m = x.max() ?? 0
         let e = x.map { expf($0 - m) }
         let s = e.reduce(0, +)

@@ -8,6 +8,6 @@ struct Cam: ParsableCommand {
         commandName: "cam",
         abstract: "Explain image-classifier predictions with class activation maps.",
         version: CAMKitVersion.string,
-        subcommands: [Explain.self, Merge.self, Inspect.self, RunModel.self, ModelInfo.self],
+        subcommands: [Explain.self, Evaluate.self, Merge.self, Inspect.self, RunModel.self, ModelInfo.self],
         defaultSubcommand: Explain.self)
 }

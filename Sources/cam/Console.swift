@@ -23,6 +23,11 @@ final class Progress: @unchecked Sendable {
     }
 
     func update(done: Int, record: ResultRecord) {
+        update(done: done, item: record.input, summary: record.predictions?.first.map { "\($0.label) \(String(format: "%.2f", $0.probability))" } ?? record.status)
+    }
+
+    /// `summary` is printed after the item's name on plain (non-terminal) output.
+    func update(done: Int, item: String, summary: @autoclosure () -> String) {
         guard !quiet else { return }
         lock.lock()
         defer { lock.unlock() }
@@ -37,8 +42,7 @@ final class Progress: @unchecked Sendable {
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             FileHandle.standardError.write(Data(String(format: "\r%@ %d/%d  %.1f photos/s  ETA %.0fs ", bar, done, total, rate, eta).utf8))
         } else {
-            let top = record.predictions?.first.map { "\($0.label) \(String(format: "%.2f", $0.probability))" } ?? record.status
-            Console.error("[\(done)/\(total)] \(record.input): \(top)")
+            Console.error("[\(done)/\(total)] \(item): \(summary())")
         }
     }
 

@@ -1,0 +1,198 @@
+import Foundation
+import ImageIO
+import Inference
+
+/// Settings of `cam eval`.
+public struct EvaluationSettings: Sendable {
+    /// Method, smoothing, batch size, box threshold τ and decode limits.
+    public var explain = ExplainSettings()
+    public var faithfulness = false
+    /// Deletion/insertion steps S (k = ⌈HW/S⌉ pixels per step).
+    public var steps = 100
+    public init() {}
+}
+
+/// The evaluation of one annotated photo.
+public struct ImageEvaluation: Codable, Sendable {
+    public var file: String
+    public var status = "ok"
+    public var error: String?
+    /// Ground-truth label (the first object's) and its class index, when the model has it.
+    public var label: String?
+    public var gtClass: Int?
+    public var top1: Int?
+    public var top1Label: String?
+    /// τ-box of the top-1 class's map and its best IoU with a ground-truth box.
+    public var box: [Int]?
+    public var iou: Double?
+    /// τ-box of the ground-truth class's map and its best IoU.
+    public var gtBox: [Int]?
+    public var gtIoU: Double?
+    public var top1Localised: Bool?
+    public var gtKnownLocalised: Bool?
+    /// Best IoU at each of BoxAccuracy.thresholds, on the ground-truth class's map.
+    public var bestIoUs: [Double]?
+    public var deletion: Faithfulness.Curve?
+    public var insertion: Faithfulness.Curve?
+    public var confidence: Double?
+    public var maskedConfidence: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case file, status, error, label, box, iou, deletion, insertion, confidence
+        case gtClass = "gt_class", top1, top1Label = "top1_label", gtBox = "gt_box", gtIoU = "gt_iou"
+        case top1Localised = "top1_loc", gtKnownLocalised = "gt_known_loc", bestIoUs = "best_iou_by_threshold"
+        case maskedConfidence = "masked_confidence"
+    }
+}
+
+/// What a whole evaluation found.
+public struct EvaluationSummary: Codable, Sendable {
+    public var images: Int
+    public var evaluated: Int
+    public var failed: Int
+    public var top1Accuracy: Double
+    public var top1Localisation: Double
+    public var gtKnownLocalisation: Double
+    public var maxBoxAccV2: Double
+    public var boxAccuracy: [String: Double]
+    public var bestThreshold: [String: Double]
+    public var deletionAUC: Double?
+    public var insertionAUC: Double?
+    public var averageDrop: Double?
+    public var increase: Double?
+    /// Mean curves resampled to steps + 1 points.
+    public var meanDeletion: [Double]?
+    public var meanInsertion: [Double]?
+
+    enum CodingKeys: String, CodingKey {
+        case images, evaluated, failed, increase
+        case top1Accuracy = "top1_accuracy", top1Localisation = "top1_loc", gtKnownLocalisation = "gt_known_loc"
+        case maxBoxAccV2 = "max_box_acc_v2", boxAccuracy = "max_box_acc", bestThreshold = "best_threshold"
+        case deletionAUC = "deletion_auc", insertionAUC = "insertion_auc", averageDrop = "average_drop"
+        case meanDeletion = "mean_deletion", meanInsertion = "mean_insertion"
+    }
+}
+
+/// Runs the explainer over annotated photos and scores its maps: localisation against the boxes
+/// (top-1 loc, GT-known loc, MaxBoxAccV2) and, if asked, faithfulness (deletion/insertion AUC,
+/// average drop/increase).
+public struct Evaluator {
+    public let classifier: Classifier
+    public let settings: EvaluationSettings
+
+    public init(classifier: Classifier, settings: EvaluationSettings) {
+        self.classifier = classifier
+        self.settings = settings
+    }
+
+    /// The class index a ground-truth label names (a label, case-insensitive, or an index).
+    public func classIndex(of label: String) -> Int? {
+        if let i = classifier.labels.firstIndex(where: { $0.lowercased() == label.lowercased() }) { return i }
+        if let i = Int(label), i >= 0, i < classifier.head.classes { return i }
+        return nil
+    }
+
+    public func evaluate(_ file: String, photoPath: String, objects: [GroundTruth.Object], session: ClassifierSession) -> ImageEvaluation {
+        var result = ImageEvaluation(file: file)
+        do {
+            try evaluate(into: &result, photoPath: photoPath, objects: objects, session: session)
+        } catch let error as ImageError {
+            result.status = "error"
+            result.error = error.description
+        } catch {
+            result.status = "error"
+            result.error = "\(photoPath): \(error)"
+        }
+        return result
+    }
+
+    func evaluate(into r: inout ImageEvaluation, photoPath: String, objects: [GroundTruth.Object], session: ClassifierSession) throws {
+        let photo = try ImageDecoder.decode(path: photoPath, options: settings.explain.decode)
+        for o in objects where o.box[2] >= photo.width || o.box[3] >= photo.height {
+            throw CAMError.badGroundTruth(path: r.file, detail: "box \(o.box) lies outside the \(photo.width)×\(photo.height) photo")
+        }
+        let (tensor, geometry) = Preprocessor(config: classifier.config).prepare(photo)
+        let (logits, features, head) = try session.run(tensor)
+        let top1 = logits.indices.max { logits[$0] != logits[$1] ? logits[$0] < logits[$1] : $0 > $1 }!
+        r.top1 = top1
+        r.top1Label = classifier.label(top1)
+        r.label = objects.first?.label
+        r.gtClass = r.label.flatMap(classIndex(of:))
+        let truth = objects.map(\.box)
+        let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings.explain)
+        func photoMap(_ c: Int) throws -> (PhotoMap, Bool) {
+            let raw = try maker.raw(c)
+            let (norm, flat) = raw.normalized()
+            return (PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry), flat)
+        }
+        func bestIoU(_ box: [Int]?) -> Double { box.map { b in truth.map { BoxAccuracy.iou(b, $0) }.max() ?? 0 } ?? 0 }
+        let (topMap, topFlat) = try photoMap(top1)
+        r.box = topFlat ? nil : topMap.localise(threshold: settings.explain.boxThreshold).0.box
+        r.iou = bestIoU(r.box)
+        r.top1Localised = r.gtClass == top1 && r.iou! >= 0.5
+        let gtClass = r.gtClass ?? top1
+        let (gtMap, gtFlat) = gtClass == top1 ? (topMap, topFlat) : try photoMap(gtClass)
+        r.gtBox = gtFlat ? nil : gtMap.localise(threshold: settings.explain.boxThreshold).0.box
+        r.gtIoU = bestIoU(r.gtBox)
+        r.gtKnownLocalised = r.gtIoU! >= 0.5
+        r.bestIoUs = Self.sweepIoUs(gtMap, truth: truth)
+        if settings.faithfulness {
+            let saliency = topMap.input
+            let score: Faithfulness.Scorer = { batch in try session.logits(batch: batch).map { Faithfulness.probability($0, classIndex: top1) } }
+            let order = Faithfulness.order(saliency)
+            let b = settings.explain.batchSize
+            r.deletion = try Faithfulness.deletion(tensor, order: order, steps: settings.steps, batchSize: b, score: score)
+            r.insertion = try Faithfulness.insertion(tensor, order: order, steps: settings.steps, batchSize: b, score: score)
+            (r.confidence, r.maskedConfidence) = try Faithfulness.maskedConfidence(tensor, saliency: saliency, score: score)
+        }
+    }
+
+    /// Best IoUs over the threshold sweep, on the map sampled at photo resolution (or on the
+    /// localisation grid for photos over 0.5 MP, with the boxes scaled to it).
+    static func sweepIoUs(_ map: PhotoMap, truth: [[Int]]) -> [Double] {
+        let pw = map.geometry.photoWidth, ph = map.geometry.photoHeight
+        let factor = max(1, (Double(pw * ph) / Double(PhotoMap.localisationPixels)).squareRoot())
+        let gw = max(1, Int((Double(pw) / factor).rounded())), gh = max(1, Int((Double(ph) / factor).rounded()))
+        let sx = Double(gw) / Double(pw), sy = Double(gh) / Double(ph)
+        let scaled = truth.map { b in [Int(Double(b[0]) * sx), Int(Double(b[1]) * sy), min(gw - 1, Int(Double(b[2]) * sx)), min(gh - 1, Int(Double(b[3]) * sy))] }
+        let values = map.sampled(width: gw, height: gh).map { max($0, 0) }
+        return BoxAccuracy.bestIoUs(map: values, width: gw, height: gh, truth: scaled)
+    }
+
+    /// Aggregates per-image results.
+    public func summarise(_ results: [ImageEvaluation]) -> (EvaluationSummary, BoxAccuracy.Sweep) {
+        let ok = results.filter { $0.status == "ok" }
+        let n = Double(max(ok.count, 1))
+        func share(_ f: (ImageEvaluation) -> Bool) -> Double { 100 * Double(ok.filter(f).count) / n }
+        let sweep = BoxAccuracy.sweep(ok.compactMap(\.bestIoUs))
+        var summary = EvaluationSummary(
+            images: results.count, evaluated: ok.count, failed: results.count - ok.count,
+            top1Accuracy: share { $0.gtClass != nil && $0.gtClass == $0.top1 },
+            top1Localisation: share { $0.top1Localised == true }, gtKnownLocalisation: share { $0.gtKnownLocalised == true },
+            maxBoxAccV2: sweep.maxBoxAccV2,
+            boxAccuracy: Dictionary(uniqueKeysWithValues: zip(BoxAccuracy.deltas, sweep.best).map { (String(format: "%.1f", $0), 100 * $1) }),
+            bestThreshold: Dictionary(uniqueKeysWithValues: zip(BoxAccuracy.deltas, sweep.bestThreshold).map { (String(format: "%.1f", $0), $1) }))
+        if settings.faithfulness {
+            let del = ok.compactMap(\.deletion), ins = ok.compactMap(\.insertion)
+            summary.deletionAUC = del.map(\.auc).reduce(0, +) / n
+            summary.insertionAUC = ins.map(\.auc).reduce(0, +) / n
+            let pairs = ok.compactMap { r in r.confidence.flatMap { c in r.maskedConfidence.map { (original: c, masked: $0) } } }
+            (summary.averageDrop, summary.increase) = Faithfulness.dropAndIncrease(pairs)
+            summary.meanDeletion = Self.meanCurve(del.map(\.scores), points: settings.steps + 1)
+            summary.meanInsertion = Self.meanCurve(ins.map(\.scores), points: settings.steps + 1)
+        }
+        return (summary, sweep)
+    }
+
+    /// Curves of different lengths (inputs of different sizes) resampled linearly on [0, 1] and averaged.
+    static func meanCurve(_ curves: [[Double]], points: Int) -> [Double] {
+        guard !curves.isEmpty else { return [] }
+        return (0..<points).map { i in
+            let x = Double(i) / Double(max(points - 1, 1))
+            return curves.reduce(0.0) { sum, c in
+                let pos = x * Double(c.count - 1), lo = Int(pos), hi = min(lo + 1, c.count - 1), t = pos - Double(lo)
+                return sum + c[lo] * (1 - t) + c[hi] * t
+            } / Double(curves.count)
+        }
+    }
+}

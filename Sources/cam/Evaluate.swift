@@ -1,0 +1,84 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import ImageIO
+import Inference
+
+/// `cam eval`: how well the maps localise annotated objects, and how faithful they are.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score the maps against ground-truth boxes (top-1 loc, GT-known loc, MaxBoxAccV2) and, with --faithfulness, by deletion/insertion AUC and average drop/increase.",
+        discussion: "Writes eval.json, localisation.png (BoxAcc over the threshold sweep) and, with --faithfulness, faithfulness.png into --out. Definitions: docs/eval.md.")
+
+    @Argument(help: "Folder of the annotated photos.") var photos: String
+    @Option(help: "Ground truth: a CSV (file,x0,y0,x1,y1,label; inclusive pixels) or a folder of Pascal VOC XML files.") var boxes: String
+    @Option(help: "ONNX model (default: the shipped EfficientNet-Lite0).") var model: String?
+    @Option(help: "Labels file, one class per line (default: from the model's sidecar).") var labels: String?
+    @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
+    @Flag(name: .customLong("eigen-smooth"), help: "Principal component of the weighted feature maps.") var eigenSmooth = false
+    @Flag(name: .customLong("aug-smooth"), help: "Average over flipped and scaled inputs.") var augSmooth = false
+    @Option(name: .customLong("box-threshold"), help: "τ of the top-1 / GT-known box (fraction of the map's maximum).") var boxThreshold: Float = 0.2
+    @Flag(help: "Also measure deletion/insertion AUC and average drop/increase (about 2·steps forward passes per photo).") var faithfulness = false
+    @Option(help: "Deletion/insertion steps.") var steps = 100
+    @Option(name: .customLong("batch-size"), help: "Images per forward pass (faithfulness, scorecam).") var batchSize = 16
+    @Option(help: "Output folder.") var out = "Output/eval"
+    @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        InferenceEngine.setBLASThreads(1)
+        let modelPath = model ?? DefaultModel.path()
+        let classifier: Classifier
+        let truth: GroundTruth
+        do {
+            classifier = try Classifier(modelPath: modelPath, labelsPath: labels)
+            truth = try GroundTruth.load(boxes)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            Console.error("cam: \(error)")
+            throw ExitCode(2)
+        }
+        if method == .cam && !classifier.head.isLinear {
+            Console.error("cam: \(modelPath): \(CAMError.camNeedsLinearHead(node: classifier.head.program?.firstNonLinear ?? classifier.head.poolNode))")
+            throw ExitCode(2)
+        }
+        var settings = EvaluationSettings()
+        settings.explain.method = method
+        settings.explain.eigenSmooth = eigenSmooth
+        settings.explain.augSmooth = augSmooth
+        settings.explain.batchSize = batchSize
+        settings.explain.boxThreshold = boxThreshold
+        settings.faithfulness = faithfulness
+        settings.steps = steps
+        let evaluator = Evaluator(classifier: classifier, settings: settings)
+        let session = classifier.makeSession()
+        let progress = Progress(total: truth.files.count, quiet: quiet)
+        var results: [ImageEvaluation] = []
+        for (i, file) in truth.files.enumerated() {
+            let r = evaluator.evaluate(file, photoPath: photos + "/" + file, objects: truth.objects[file]!, session: session)
+            results.append(r)
+            if let error = r.error { Console.error("cam: \(error)") }
+            progress.update(done: i + 1, item: file, summary: r.status == "ok"
+                ? "\(r.top1Label ?? "?") (truth \(r.label ?? "?")), IoU \(String(format: "%.2f", r.iou ?? 0))" : "error")
+        }
+        progress.finish()
+        let (summary, sweep) = evaluator.summarise(results)
+        print(EvaluationReport.text(summary: summary, sweep: sweep, results: results, method: method.rawValue))
+        do {
+            try EvaluationReport.write(summary: summary, sweep: sweep, results: results, folder: out, settings: [
+                "model": modelPath, "model_sha256": classifier.modelSHA256, "method": method.rawValue, "eigen_smooth": eigenSmooth,
+                "aug_smooth": augSmooth, "box_threshold": boxThreshold, "ground_truth": boxes, "faithfulness": faithfulness,
+                "steps": steps, "version": CAMKitVersion.string,
+            ])
+        } catch {
+            Console.error("cam: \(error)")
+            throw ExitCode(1)
+        }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}

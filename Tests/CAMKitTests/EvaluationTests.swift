@@ -1,0 +1,137 @@
+@testable import CAMKit
+import Foundation
+import Inference
+import Testing
+import TestSupport
+
+/// `cam eval`'s metrics against hand-made cases and Scripts/make_eval_fixtures.py (NumPy + onnxruntime).
+@Suite("evaluation metrics", .serialized)
+struct EvaluationTests {
+    nonisolated(unsafe) static let localisation = try! Fixtures.json("eval/localisation.json")
+    nonisolated(unsafe) static let faithfulness = try! Fixtures.json("eval/faithfulness.json")
+
+    @Test func iouOfInclusiveBoxes() {
+        #expect(BoxAccuracy.iou([0, 0, 9, 9], [0, 0, 9, 9]) == 1)
+        #expect(BoxAccuracy.iou([0, 0, 9, 9], [10, 0, 19, 9]) == 0)
+        // 5×10 overlap of two 10×10 boxes: 50 / 150.
+        #expect(abs(BoxAccuracy.iou([0, 0, 9, 9], [5, 0, 14, 9]) - 1.0 / 3) < 1e-12)
+    }
+
+    /// A map that is exactly a box has IoU 1 at every threshold below its value; an all-zero
+    /// map has no box at any threshold (IoU 0) and no τ-box.
+    @Test func handMadeMaps() {
+        let w = 30, h = 20
+        var map = [Float](repeating: 0, count: w * h)
+        for y in 5...12 { for x in 3...20 { map[y * w + x] = 0.8 } }
+        let ious = BoxAccuracy.bestIoUs(map: map, width: w, height: h, truth: [[3, 5, 20, 12]])
+        #expect(ious.allSatisfy { $0 == 1 })
+        let zeros = BoxAccuracy.bestIoUs(map: [Float](repeating: 0, count: w * h), width: w, height: h, truth: [[3, 5, 20, 12]])
+        #expect(zeros.allSatisfy { $0 == 0 })
+        #expect(Localisation.find(map: [Float](repeating: 0, count: w * h), width: w, height: h, threshold: 0.2).box == nil)
+        let sweep = BoxAccuracy.sweep([ious, zeros])
+        #expect(sweep.best == [0.5, 0.5, 0.5] && sweep.maxBoxAccV2 == 50)
+    }
+
+    @Test("best IoU per threshold, BoxAcc and MaxBoxAccV2 equal the NumPy reference")
+    func sweepMatchesReference() throws {
+        let cases = Self.localisation["cases"] as! [[String: Any]]
+        var all: [[Double]] = []
+        for c in cases {
+            let name = c["name"] as! String
+            let map = try Fixtures.npy("eval/" + (c["map"] as! String)).floats()
+            let w = c["width"] as! Int, h = c["height"] as! Int
+            let truth = (c["gt_boxes"] as! [[Int]])
+            let ours = BoxAccuracy.bestIoUs(map: map, width: w, height: h, truth: truth)
+            let ref = c["best_iou"] as! [Double]
+            let worst = zip(ours, ref).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-12, "\(name): best IoU differs by \(worst)")
+            all.append(ours)
+            // The τ-box (largest component ≥ 0.2·max); the reference's all-zero map boxes everything, camkit reports no box.
+            let tau = Localisation.find(map: map, width: w, height: h, threshold: 0.2).box
+            if name == "zeros" { #expect(tau == nil) } else { #expect(tau == c["tau_box"] as? [Int], "\(name)") }
+        }
+        let sweep = BoxAccuracy.sweep(all)
+        let ref = Self.localisation["box_acc"] as! [String: [Double]]
+        for (i, delta) in ["0.3", "0.5", "0.7"].enumerated() {
+            #expect(zip(sweep.boxAccuracy[i], ref[delta]!).allSatisfy { abs($0 - $1) < 1e-12 }, "BoxAcc δ=\(delta)")
+        }
+        #expect(abs(sweep.maxBoxAccV2 - (Self.localisation["max_box_acc_v2"] as! Double)) < 1e-9)
+    }
+
+    @Test func saliencyBlurAndOrderMatchReference() throws {
+        let x = try Fixtures.npy("eval/../cam/chelsea.full.input.npy").tensor()
+        let blur = Faithfulness.blur(x)
+        let refBlur = try Fixtures.npy("eval/faith_chelsea.blur.npy").floats()
+        #expect(zip(blur.data, refBlur).map { abs($0 - $1) }.max()! < 1e-5)
+        // The saliency: camkit's normalised CAM upsampled to the model input.
+        let raw = try Fixtures.npy("cam/chelsea.full.cam_top1.npy")
+        let (norm, _) = ClassActivationMap(width: raw.shape[1], height: raw.shape[0], values: raw.floats()).normalized()
+        let upsampled = MapUpsampler.resize(norm, width: raw.shape[1], height: raw.shape[0], toWidth: x.shape[3], height: x.shape[2])
+        let refSaliency = try Fixtures.npy("eval/faith_chelsea.saliency.npy").floats()
+        #expect(zip(upsampled, refSaliency).map { abs($0 - $1) }.max()! < 1e-6)
+        let order = Faithfulness.order(refSaliency)
+        #expect(Array(order.prefix(20)) == Self.faithfulness["order_head"] as! [Int])
+        #expect(Array(order.suffix(5)) == Self.faithfulness["order_tail"] as! [Int])
+    }
+
+    @Test func deletionInsertionAndDropMatchOnnxruntime() throws {
+        let classifier = try Classifier(modelPath: Fixtures.path("../../Samples/models/efficientnet_lite0.onnx"))
+        let session = classifier.makeSession()
+        let x = try Fixtures.npy("cam/chelsea.full.input.npy").tensor()
+        let saliency = try Fixtures.npy("eval/faith_chelsea.saliency.npy").floats()
+        let f = Self.faithfulness
+        let c = f["class"] as! Int
+        let score: Faithfulness.Scorer = { batch in try session.logits(batch: batch).map { Faithfulness.probability($0, classIndex: c) } }
+        let steps = f["steps"] as! Int
+        #expect(Faithfulness.stepping(pixels: saliency.count, steps: steps) == (f["k"] as! Int, f["n"] as! Int))
+        let order = Faithfulness.order(saliency)
+        let deletion = try Faithfulness.deletion(x, order: order, steps: steps, batchSize: 8, score: score)
+        let insertion = try Faithfulness.insertion(x, order: order, steps: steps, batchSize: 8, score: score)
+        // Probabilities from two float32 engines: agree to ~1e-6; 1e-4 leaves room for summation order.
+        for (ours, key) in [(deletion, "deletion"), (insertion, "insertion")] {
+            let ref = f[key] as! [Double]
+            #expect(ours.scores.count == ref.count)
+            #expect(zip(ours.scores, ref).map { abs($0 - $1) }.max()! < 1e-4, "\(key) curve")
+            #expect(abs(ours.auc - (f["auc_" + key] as! Double)) < 1e-4, "\(key) AUC")
+        }
+        let (y, o) = try Faithfulness.maskedConfidence(x, saliency: saliency, score: score)
+        #expect(abs(y - (f["Y"] as! Double)) < 1e-4 && abs(o - (f["O"] as! Double)) < 1e-4)
+        let (drop, increase) = Faithfulness.dropAndIncrease([(y, o)])
+        #expect(abs(drop - 100 * (f["drop"] as! Double)) < 1e-2 && increase == ((f["increase"] as! Bool) ? 100 : 0))
+    }
+
+    @Test func csvAndVOCGiveTheSameBoxes() throws {
+        let csv = try GroundTruth.load(Command.repository + "/Samples/localisation/boxes.csv")
+        let voc = try GroundTruth.load(Command.repository + "/Samples/localisation/voc")
+        #expect(csv.files.sorted() == voc.files.sorted() && csv.files.count == 5)
+        for f in csv.files { #expect(csv.objects[f] == voc.objects[f]) }
+        #expect(throws: CAMError.self) { try GroundTruth.parseCSV("file,x0,y0,x1,label\na.png,1,2,3,cat\n", path: "t.csv") }
+        #expect(throws: CAMError.self) { try GroundTruth.parseCSV("file,x0,y0,x1,y1,label\na.png,5,2,3,9,cat\n", path: "t.csv") }
+    }
+
+    /// `cam eval` on the shipped labelled set: the regression figures of the README.
+    @Test func evalOnTheSamples() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-eval-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Command.run("cam", ["eval", "Samples/images", "--boxes", "Samples/localisation/boxes.csv", "--out", dir, "--quiet",
+                                        "--faithfulness", "--steps", "10"], in: Command.repository)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("MaxBoxAccV2"))
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/eval.json"))) as! [String: Any]
+        let s = doc["summary"] as! [String: Any]
+        #expect(s["evaluated"] as? Int == 5)
+        #expect(s["top1_accuracy"] as? Double == 60)
+        #expect(s["top1_loc"] as? Double == 40)
+        #expect(s["gt_known_loc"] as? Double == 40)
+        #expect(abs((s["max_box_acc_v2"] as! Double) - 60) < 1e-9)
+        let images = doc["images"] as! [[String: Any]]
+        let chelsea = try #require(images.first { $0["file"] as? String == "chelsea.png" })
+        #expect((chelsea["iou"] as! Double) > 0.9)
+        for png in ["localisation.png", "faithfulness.png"] { #expect(FileManager.default.fileExists(atPath: dir + "/" + png)) }
+        // A missing photo is one error line; the others are still evaluated.
+        let bad = dir + "/bad.csv"
+        try "file,x0,y0,x1,y1,label\nnothere.png,0,0,9,9,tabby\nchelsea.png,0,0,395,299,Egyptian cat\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let r2 = try Command.run("cam", ["eval", "Samples/images", "--boxes", bad, "--out", dir + "/2", "--quiet"], in: Command.repository)
+        #expect(r2.status == 1 && r2.stderr.contains("nothere.png"))
+    }
+}
