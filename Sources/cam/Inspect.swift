@@ -14,6 +14,17 @@ struct Inspect: ParsableCommand {
     @Option(help: "Grid PNG to write (default: <out>/<photo name>.inspect.png).") var grid: String?
     @Option(help: "Output folder for the grid.") var out = "Output"
     @Option(help: "Colormap.") var colormap: Colormap = .jet
+    @Option(help: "Map method for the top-k grid.") var method: CAMMethod = .cam
+    @Option(help: ArgumentHelp("Compare methods instead of classes: the top-1 class's map by each (comma-separated, or `all`).", valueName: "m1,m2,…"))
+    var methods: String?
+    @Option(name: .customLong("panel-height"), help: "Height of each grid panel in pixels.") var panelHeight = 256
+
+    func validate() throws {
+        if let methods, methods != "all", methods.split(separator: ",").contains(where: { CAMMethod(rawValue: String($0)) == nil }) {
+            throw ValidationError("--methods: each must be one of \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if panelHeight < 16 { throw ValidationError("--panel-height must be at least 16") }
+    }
 
     func run() throws {
         let modelPath = model ?? DefaultModel.path()
@@ -24,8 +35,14 @@ struct Inspect: ParsableCommand {
         }
         do {
             let photo = try ImageDecoder.decode(path: image)
+            if let methods {
+                let list = methods == "all" ? CAMMethod.allCases : methods.split(separator: ",").compactMap { CAMMethod(rawValue: String($0)) }
+                try compare(photo, methods: list.filter { $0 != .cam || classifier.head.isLinear }, classifier: classifier)
+                return
+            }
             var settings = ExplainSettings()
             settings.topK = topK
+            settings.method = method
             let e = try Explainer.explain(photo, session: classifier.makeSession(), settings: settings)
             print("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
             var panels: [(RGBImage, String)] = []
@@ -41,13 +58,41 @@ struct Inspect: ParsableCommand {
                 if let b = m.localisation.box { Overlay.drawBox(&img, box: b) }
                 panels.append((img, "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
             }
-            let path = grid ?? (out + "/" + (image as NSString).lastPathComponent + ".inspect.png")
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try PNGEncoder().write(InspectGrid.render(photo: photo, panels: panels), to: path)
-            print("grid: \(path)")
+            try write(photo, panels)
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// One panel per method for the top-1 class, with the time each took.
+    func compare(_ photo: RGBImage, methods: [CAMMethod], classifier: Classifier) throws {
+        let session = classifier.makeSession()
+        let overlay = Overlay(colormap: colormap)
+        var panels: [(RGBImage, String)] = []
+        print("method        box [x0,y0,x1,y1]        mass in box   ms")
+        for m in methods {
+            var settings = ExplainSettings()
+            settings.method = m
+            let start = ContinuousClock.now
+            let e = try Explainer.explain(photo, session: session, settings: settings)
+            let elapsed = (ContinuousClock.now - start).components
+            let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+            let map = e.maps[0]
+            let box = map.localisation.box.map { "[\($0.map(String.init).joined(separator: ","))]" } ?? "-"
+            print(m.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + box.padding(toLength: 25, withPad: " ", startingAt: 0)
+                  + (map.massInBox.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%6.0f", ms))
+            var img = overlay.render(photo: photo, map: map.photoMap)
+            if let b = map.localisation.box { Overlay.drawBox(&img, box: b) }
+            panels.append((img, "\(m.rawValue) · \(e.predictions[0].label)"))
+        }
+        try write(photo, panels)
+    }
+
+    func write(_ photo: RGBImage, _ panels: [(RGBImage, String)]) throws {
+        let path = grid ?? (out + "/" + (image as NSString).lastPathComponent + ".inspect.png")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try PNGEncoder().write(InspectGrid.render(photo: photo, panels: panels, height: panelHeight), to: path)
+        print("grid: \(path)")
     }
 }

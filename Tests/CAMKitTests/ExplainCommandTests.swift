@@ -62,4 +62,27 @@ struct ExplainCommandTests {
         #expect(status == 2)
         #expect(stderr.contains("not linear") && stderr.contains("classifier.1/HardSigmoid") && stderr.contains("--method gradcam"), "\(stderr)")
     }
+
+    /// The non-linear head that `cam` refuses is explained by a gradient method, and the
+    /// manifest records the method.
+    @Test func gradientMethodExplainsANonLinearHead() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-v3-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (status, stderr) = try run(["explain", "Samples/images/chelsea.png", "--model", "Tests/Fixtures/onnx/mobilenet_v3_small.onnx",
+                                        "--method", "gradcampp", "--aug-smooth", "--out", out, "--quiet"])
+        #expect(status == 0, "\(stderr)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))) as! [String: Any]
+        #expect(manifest["method"] as? String == "gradcampp" && manifest["aug_smooth"] as? Bool == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).contains { $0.hasSuffix(".cam.png") })
+    }
+
+    @Test func inspectComparesMethods() throws {
+        let grid = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-methods-\(UUID().uuidString).png").path
+        defer { try? FileManager.default.removeItem(atPath: grid) }
+        let r = try Command.run("cam", ["inspect", "Samples/images/coffee.png", "--methods", "cam,gradcampp,eigencam,ablationcam", "--grid", grid], in: Self.repo)
+        #expect(r.status == 0, "\(r.stderr)")
+        for m in ["cam", "gradcampp", "eigencam", "ablationcam"] { #expect(r.stdout.contains("\n" + m + " ")) }
+        #expect(FileManager.default.fileExists(atPath: grid))
+        #expect(try Command.run("cam", ["inspect", "Samples/images/coffee.png", "--methods", "gradcam,nope"], in: Self.repo).status != 0)
+    }
 }

@@ -49,7 +49,7 @@ struct MethodParityTests {
         zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
 
-    @Test("normalised maps within 1e-3 of pytorch-grad-cam", arguments: cases)
+    @Test("normalised maps within 1e-4 of pytorch-grad-cam (measured worst: 7.6e-6)", arguments: cases)
     func parity(c: Case) throws {
         let entry = (Self.expected["cases"] as! [String: Any])[c.key] as! [String: Any]
         let classifier = try Classifier(modelPath: Fixtures.path(Self.models[c.model]!))
@@ -87,7 +87,8 @@ struct MethodParityTests {
             }
             #expect(ours.count == reference.count)
             let diff = Self.maxAbs(ours, reference)
-            #expect(diff <= 1e-3, "\(c.key) \(name): max |camkit − pytorch-grad-cam| = \(diff)")
+            #expect(diff <= 1e-4, "\(c.key) \(name): max |camkit − pytorch-grad-cam| = \(diff)")
+            if ProcessInfo.processInfo.environment["CAMKIT_PARITY_REPORT"] != nil { print("parity \(c.key) \(name) \(diff)") }
             checked += 1
         }
         #expect(checked >= 8)
