@@ -45,6 +45,22 @@ where "per image" is decode to PNG written, and "warm" is the photos after the f
         CAM = W[c] . F with W the Gemm weight `_fc.weight`, ReLU, min-max, cv2.resize
         INTER_LINEAR to the photo, applyColorMap JET, addWeighted 0.5, cv2.imwrite PNG.
 
+Per-method peer, for Scripts/bench's "methods" section:
+
+    bench_peers.py methods PHOTO --methods gradcam,gradcampp,... [--threads 1] [--warmup 1] [--runs 3]
+        pytorch-grad-cam 1.5.7 on the same PyTorch EfficientNet-Lite0 and layer as `gradcam`
+        (the head's ReLU6 output before the pool). Loads the model once, decodes and
+        preprocesses PHOTO once like the pipeline peers (camkit's "full" resize, Pillow
+        BICUBIC, (x-127)/128), finds the top-1 class with one no_grad forward pass, then for
+        each method builds its CAM object (GradCAM, GradCAMPlusPlus, XGradCAM, HiResCAM,
+        EigenCAM, AblationCAM, ScoreCAM; `gradcam-aug` is GradCAM with aug_smooth=True) and
+        times cam(input_tensor=x, targets=[ClassifierOutputTarget(top-1)]) only: WARMUP
+        untimed calls, then RUNS timed ones, median. A method whose first call takes over
+        5 s (scorecam, ablationcam) is timed by that one call alone. Prints
+            top1: C
+            method NAME: median X.XXX ms, min Y.YYY ms over N runs
+        one line per method, then releases the CAM object's hooks.
+
 Further peers: one function `peer_NAME(args)` plus its parser in `PEERS`.
 """
 import argparse
@@ -349,8 +365,62 @@ def add_pipeline_parsers(sub):
         p.set_defaults(func=func)
 
 
+# ---------------------------------------------------------------------------------------
+# per-method peer: one photo, each pytorch-grad-cam method on the top-1 class
+
+SLOW_FIRST_CALL_S = 5.0   # a method whose first call takes longer is timed by that call alone
+
+
+def peer_methods(args):
+    torch = torch_setup(args.threads)
+    from PIL import Image
+    import pytorch_grad_cam as pgc
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    # name -> (class, aug_smooth)
+    classes = {"gradcam": (pgc.GradCAM, False), "gradcampp": (pgc.GradCAMPlusPlus, False),
+               "xgradcam": (pgc.XGradCAM, False), "hirescam": (pgc.HiResCAM, False),
+               "eigencam": (pgc.EigenCAM, False), "ablationcam": (pgc.AblationCAM, False),
+               "scorecam": (pgc.ScoreCAM, False), "gradcam-aug": (pgc.GradCAM, True)}
+    names = args.methods.split(",")
+    unknown = [n for n in names if n not in classes]
+    if unknown:
+        sys.exit(f"methods: unknown {','.join(unknown)} (one of {','.join(classes)})")
+    model, layer = load_torch_model()
+    target_layers = [model.get_submodule(layer)]
+    x = torch.from_numpy(pil_full_input(Image.open(args.photo).convert("RGB")))
+    with torch.no_grad():
+        top1 = int(model(x)[0].argmax())
+    print(f"top1: {top1}")
+    targets = [ClassifierOutputTarget(top1)]
+    for name in names:
+        cls, aug = classes[name]
+        with cls(model=model, target_layers=target_layers) as cam:
+            def step():
+                cam(input_tensor=x, targets=targets, aug_smooth=aug)
+            t0 = time.perf_counter()
+            step()
+            first = time.perf_counter() - t0
+            if first > SLOW_FIRST_CALL_S:
+                times = [first * 1e3]
+            else:
+                times = timed_runs(step, max(args.warmup - 1, 0), args.runs)
+        med, mn = median_min(times)
+        print(f"method {name}: median {med:.3f} ms, min {mn:.3f} ms over {len(times)} runs", flush=True)
+
+
+def add_methods_parser(sub):
+    p = sub.add_parser("methods", help="pytorch-grad-cam, each method on one photo's top-1 class")
+    p.add_argument("photo")
+    p.add_argument("--methods", required=True, help="comma-separated; gradcam-aug = GradCAM aug_smooth")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=1, help="untimed calls (the first call counts)")
+    p.add_argument("--runs", type=int, default=3)
+    p.set_defaults(func=peer_methods)
+
+
 # Further peers: add_NAME_parser functions appended here.
-PEERS = [add_ort_parser, add_pipeline_parsers]
+PEERS = [add_ort_parser, add_pipeline_parsers, add_methods_parser]
 
 
 def main(argv=None):

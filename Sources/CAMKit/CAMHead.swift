@@ -23,6 +23,16 @@ public struct CAMHead: Sendable {
     /// Whether CAM's W exists (a GAP → linear head).
     public var isLinear: Bool { program == nil }
 
+    /// The error for `--method cam` on this head, nil when the head is linear.
+    public var camError: CAMError? {
+        program.map { .camNeedsLinearHead(node: $0.firstNonLinear) }
+    }
+
+    /// Row c of W: the weights of class c's map.
+    public func classWeights(_ c: Int) -> [Float] {
+        Array(weights[(c * channels)..<((c + 1) * channels)])
+    }
+
     /// One linear step between the pooled features and the logits.
     enum LinearStep { case matrix([Float], rows: Int, cols: Int), addBias([Float]), scale(Float), passthrough }
 
@@ -128,9 +138,7 @@ public struct CAMHead: Sendable {
                 stepsBackward.append(.scale({ if case .binary(.div) = node.op { return 1 / s }; return s }()))
                 value = x
                 continue
-            case .globalAveragePool:
-                return try fold(stepsBackward, feature: node.inputs[0], logits: logitsName, softmax: softmax, pool: node.name)
-            case .reduce(.mean, let axes, _, _) where Set(axes ?? []) == [2, 3] || Set(axes ?? []) == [-1, -2]:
+            case _ where isGlobalPool(node):
                 return try fold(stepsBackward, feature: node.inputs[0], logits: logitsName, softmax: softmax, pool: node.name)
             default:
                 throw .headNotLinear(node: node.name, op: node.op.name)

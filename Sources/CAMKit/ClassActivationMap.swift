@@ -15,24 +15,6 @@ public struct ClassActivationMap: Sendable {
         self.values = values
     }
 
-    /// Computes the map for class `c` from features F [K, h, w] (batch 1 slice).
-    public static func compute(head: CAMHead, features: Tensor, classIndex c: Int) -> ClassActivationMap {
-        let s = features.shape
-        let k = s[s.count - 3], h = s[s.count - 2], w = s[s.count - 1]
-        var out = [Float](repeating: 0, count: h * w)
-        features.data.withUnsafeBufferPointer { f in
-            head.weights.withUnsafeBufferPointer { wt in
-                for ch in 0..<k {
-                    let weight = wt[c * head.channels + ch]
-                    if weight == 0 { continue }
-                    let plane = f.baseAddress! + ch * h * w
-                    for i in 0..<(h * w) { out[i] += weight * plane[i] }
-                }
-            }
-        }
-        return ClassActivationMap(width: w, height: h, values: out)
-    }
-
     /// Spatial mean; plus the class bias it equals the class logit for a GAP → linear head.
     public var mean: Float { values.reduce(0, +) / Float(max(values.count, 1)) }
 

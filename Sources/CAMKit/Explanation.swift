@@ -80,6 +80,7 @@ public struct MapMaker {
         options.batchSize = settings.batchSize
         options.modelInput = tensor
         options.forward = { try session.logits(batch: $0) }
+        options.scoreCache = ScoreCAM.Cache()
         self.options = options
         self.method = settings.method
         self.input = MethodInput(features: features, logits: logits, head: head, classIndex: 0)
@@ -96,6 +97,7 @@ public struct MapMaker {
         return try AugmentationSmoothing.average(views) { view in
             var o = options
             o.modelInput = view.input
+            o.scoreCache = view.scoreCache
             return try MethodMap.raw(method, MethodInput(features: view.features, logits: view.logits, head: input.head, classIndex: c), options: o)
         }
     }

@@ -26,18 +26,19 @@ public struct HeadProgram: Sendable {
         let pooled = pool.outputs[0]
         var needed: Set<String> = [logits]
         var stack = [logits]
-        var names: Set<String> = []
+        // Nodes are identified by their first output (ONNX node names need not be unique).
+        var chosen: Set<String> = []
         while let value = stack.popLast() {
             if value == pooled || graph.constants[value] != nil { continue }
             guard let node = graph.producer(of: value) else { throw .noGlobalPool(output: logits) }
-            if names.contains(node.name) { continue }
-            names.insert(node.name)
+            if chosen.contains(node.outputs[0]) { continue }
+            chosen.insert(node.outputs[0])
             for input in node.inputs where !input.isEmpty && !needed.contains(input) {
                 needed.insert(input)
                 stack.append(input)
             }
         }
-        let nodes = graph.nodes.filter { names.contains($0.name) }
+        let nodes = graph.nodes.filter { !$0.outputs.isEmpty && chosen.contains($0.outputs[0]) }
         var constants: [String: ConstantValue] = [:]
         var channels: Int?
         var firstNonLinear: String?
@@ -60,7 +61,8 @@ public struct HeadProgram: Sendable {
             default:
                 throw .headNotLinear(node: node.name, op: node.op.name + " (no gradient rule for it in the head)")
             }
-            if case .binary(.mul) = node.op, node.inputs.allSatisfy({ graph.constants[$0] == nil }), firstNonLinear == nil {
+            // A product or quotient of two runtime values (x·HardSigmoid(x)) is not linear either.
+            if case .binary(let op) = node.op, op == .mul || op == .div, node.inputs.allSatisfy({ graph.constants[$0] == nil }), firstNonLinear == nil {
                 firstNonLinear = node.name
             }
         }

@@ -34,7 +34,7 @@ public final class ResultsLog: @unchecked Sendable {
 public enum StaleTemporaries {
     /// Returns the paths removed.
     @discardableResult
-    public static func clean(_ folder: String) -> [String] {
+    public static func clean(_ folder: String, minimumAge: TimeInterval = 0) -> [String] {
         var removed: [String] = []
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         for case let relative as String in walker {
@@ -44,6 +44,10 @@ public enum StaleTemporaries {
             let pidText = name.dropFirst(AtomicFile.temporaryPrefix.count).prefix { $0 != "-" }
             if let pid = Int32(pidText), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
             let path = folder + "/" + relative
+            if minimumAge > 0 {
+                guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                      Date().timeIntervalSince(modified) > minimumAge else { continue }
+            }
             if unlink(path) == 0 { removed.append(path) }
         }
         return removed

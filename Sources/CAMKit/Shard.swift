@@ -26,12 +26,20 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
             guard let k = Int(parts[0]) else { throw .badShard(text, reason: "expected K/N or auto/N") }
             return try Shard(index: k, count: n)
         }
-        if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap({ Int($0) }) {
-            let base = environment["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0
-            return try Shard(index: id - base, count: n)
+        guard let variable = indexVariables.first(where: { environment[$0] != nil }), let value = environment[variable] else {
+            throw .badShard(text, reason: "auto needs \(indexVariables.joined(separator: " or ")) in the environment")
         }
-        if let id = environment["JOB_COMPLETION_INDEX"].flatMap({ Int($0) }) { return try Shard(index: id, count: n) }
-        throw .badShard(text, reason: "auto needs SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX in the environment")
+        guard let id = Int(value) else { throw .badShard(text, reason: "\(variable)=\(value) is not an integer") }
+        var base = 0
+        if variable == "SLURM_ARRAY_TASK_ID", let min = environment["SLURM_ARRAY_TASK_MIN"] {
+            guard let m = Int(min) else { throw .badShard(text, reason: "SLURM_ARRAY_TASK_MIN=\(min) is not an integer") }
+            base = m
+        }
+        guard (0..<n).contains(id - base) else {
+            let from = base == 0 ? "\(variable)=\(id)" : "\(variable)=\(id) − SLURM_ARRAY_TASK_MIN=\(base)"
+            throw .badShard(text, reason: "\(from) is not a shard index 0…\(n - 1)")
+        }
+        return try Shard(index: id - base, count: n)
     }
 
     /// Whether the file with this relative path belongs to this shard.

@@ -37,6 +37,19 @@ public struct ShardMerger {
         guard let first = found.first else {
             throw CAMError.mergeFailed(path: folders.joined(separator: " "), detail: "no results-K-of-N.jsonl with its manifest-K-of-N.json found")
         }
+        for s in found {
+            let inputs = s.manifest["inputs"] as? Int ?? -1
+            guard s.records.count == inputs else {
+                throw CAMError.mergeFailed(path: s.folder + "/" + ReportWriter.Names(shard: s.shard).results,
+                                           detail: "shard \(s.shard) has \(s.records.count) records where its manifest says \(inputs): it looks interrupted — run it again")
+            }
+        }
+        for s in found.dropFirst() {
+            let differing = Self.differingKeys(found[0].manifest, s.manifest)
+            if !differing.isEmpty {
+                throw CAMError.mergeFailed(path: s.folder, detail: "shard \(s.shard) differs from shard \(found[0].shard) in \(differing.joined(separator: ", "))")
+            }
+        }
         let n = first.shard.count
         var byIndex: [Int: Found] = [:]
         for f in found {
@@ -54,10 +67,6 @@ public struct ShardMerger {
                                        detail: "missing shard(s) " + absent.map { "\($0)-of-\(n)" }.joined(separator: ", "))
         }
         let shards = (0..<n).map { byIndex[$0]! }
-        let reference = Self.comparable(shards[0].manifest)
-        for s in shards.dropFirst() where Self.comparable(s.manifest) != reference {
-            throw CAMError.mergeFailed(path: s.folder, detail: "shard \(s.shard) was made with another model, version or settings than shard \(shards[0].shard)")
-        }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var copied = 0
         for s in shards { copied += try copyOutputs(of: s) }
@@ -71,11 +80,24 @@ public struct ShardMerger {
         return Summary(shards: n, records: records.count, copied: copied, failed: manifest["failed"] as? Int ?? 0)
     }
 
-    /// The manifest without what legitimately differs between shards, as canonical JSON bytes.
-    static func comparable(_ manifest: [String: Any]) -> Data? {
-        var m = manifest
-        for key in ["shard", "inputs", "failed", "skipped"] { m.removeValue(forKey: key) }
-        return try? JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])
+    /// Manifest keys (dotted for nested ones) whose values differ, ignoring what legitimately
+    /// differs between shards: counts, the shard itself, and the model's path (its SHA-256 counts).
+    static func differingKeys(_ a: [String: Any], _ b: [String: Any], prefix: String = "") -> [String] {
+        let ignored: Set<String> = ["shard", "inputs", "failed", "skipped", "model.path"]
+        var out: [String] = []
+        for key in Set(a.keys).union(b.keys).sorted() where !ignored.contains(prefix + key) {
+            if let x = a[key] as? [String: Any], let y = b[key] as? [String: Any] {
+                out += differingKeys(x, y, prefix: prefix + key + ".")
+            } else if canonical(a[key]) != canonical(b[key]) {
+                out.append(prefix + key)
+            }
+        }
+        return out
+    }
+
+    static func canonical(_ value: Any?) -> Data? {
+        guard let value else { return nil }
+        return try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
     }
 
     func scan(_ folder: String) throws -> [Found] {
@@ -88,7 +110,10 @@ public struct ShardMerger {
             let tag = String(name.dropFirst("manifest-".count).dropLast(".json".count))
             let parts = tag.components(separatedBy: "-of-")
             guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else { continue }
-            let shard = try Shard(index: k, count: n)
+            let shard: Shard
+            do { shard = try Shard(index: k, count: n) } catch {
+                throw CAMError.mergeFailed(path: folder + "/" + name, detail: "\(k)-of-\(n) is not a shard")
+            }
             let names = ReportWriter.Names(shard: shard)
             let manifestPath = folder + "/" + names.manifest
             guard let data = FileManager.default.contents(atPath: manifestPath),
@@ -103,7 +128,15 @@ public struct ShardMerger {
             let decoder = JSONDecoder()
             for (i, line) in text.split(separator: "\n").enumerated() {
                 do { records.append(try decoder.decode(ResultRecord.self, from: Data(line.utf8))) } catch {
-                    throw CAMError.mergeFailed(path: resultsPath, detail: "line \(i + 1) is not a result record")
+                    let reason: String
+                    switch error as? DecodingError {
+                    case .keyNotFound(let key, _)?: reason = "no '\(key.stringValue)'"
+                    case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?:
+                        reason = "bad '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+                    case .dataCorrupted?: reason = "not JSON (a line cut short?)"
+                    default: reason = "\(error)"
+                    }
+                    throw CAMError.mergeFailed(path: resultsPath, detail: "line \(i + 1) is not a result record: \(reason)")
                 }
             }
             found.append(Found(folder: folder, shard: shard, manifest: manifest, records: records))

@@ -43,8 +43,8 @@ struct Evaluate: ParsableCommand {
             Console.error("cam: \(error)")
             throw ExitCode(2)
         }
-        if method == .cam && !classifier.head.isLinear {
-            Console.error("cam: \(modelPath): \(CAMError.camNeedsLinearHead(node: classifier.head.program?.firstNonLinear ?? classifier.head.poolNode))")
+        if method == .cam, let error = classifier.head.camError {
+            Console.error("cam: \(modelPath): \(error)")
             throw ExitCode(2)
         }
         var settings = EvaluationSettings()
@@ -59,6 +59,11 @@ struct Evaluate: ParsableCommand {
         let session = classifier.makeSession()
         let progress = Progress(total: truth.files.count, quiet: quiet)
         var results: [ImageEvaluation] = []
+        // Annotations that could not be read count as failed photos; the others go on.
+        for problem in truth.problems {
+            Console.error("cam: \(problem.message)")
+            results.append(ImageEvaluation(file: problem.file ?? boxes, failure: problem.message))
+        }
         for (i, file) in truth.files.enumerated() {
             let r = evaluator.evaluate(file, photoPath: photos + "/" + file, objects: truth.objects[file]!, session: session)
             results.append(r)

@@ -75,8 +75,8 @@ struct Explain: ParsableCommand {
             Console.error("cam: \(modelPath): \(error)")
             throw ExitCode(2)
         }
-        if method == .cam && !classifier.head.isLinear {
-            Console.error("cam: \(modelPath): \(CAMError.camNeedsLinearHead(node: classifier.head.program?.firstNonLinear ?? classifier.head.poolNode))")
+        if method == .cam, let error = classifier.head.camError {
+            Console.error("cam: \(modelPath): \(error)")
             throw ExitCode(2)
         }
         var settings = ExplainSettings()
@@ -108,10 +108,14 @@ struct Explain: ParsableCommand {
             Console.error("cam: \(out): output folder is not writable")
             throw ExitCode(2)
         }
-        StaleTemporaries.clean(out)
+        // Shards may share one folder across machines, where process ids say nothing: there only
+        // temporaries older than an hour are taken for a killed run's.
+        StaleTemporaries.clean(out, minimumAge: part == nil ? 0 : 3600)
         var (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
         for m in missing { Console.error("cam: \(m): no such file or folder") }
         let names = ReportWriter.Names(shard: part)
+        // A rerun of a killed run must not leave the old manifest beside a new, shorter results file.
+        unlink(out + "/" + names.manifest)
         if let part {
             files = files.filter { part.contains(relative: $0.relative) }
         }

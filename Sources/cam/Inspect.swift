@@ -20,7 +20,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .customLong("panel-height"), help: "Height of each grid panel in pixels.") var panelHeight = 256
 
     func validate() throws {
-        if let methods, methods != "all", methods.split(separator: ",").contains(where: { CAMMethod(rawValue: String($0)) == nil }) {
+        if let methods, methods != "all", Self.names(methods).contains(where: { CAMMethod(rawValue: $0) == nil }) {
             throw ValidationError("--methods: each must be one of \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if panelHeight < 16 { throw ValidationError("--panel-height must be at least 16") }
@@ -36,8 +36,13 @@ struct Inspect: ParsableCommand {
         do {
             let photo = try ImageDecoder.decode(path: image)
             if let methods {
-                let list = methods == "all" ? CAMMethod.allCases : methods.split(separator: ",").compactMap { CAMMethod(rawValue: String($0)) }
-                try compare(photo, methods: list.filter { $0 != .cam || classifier.head.isLinear }, classifier: classifier)
+                var list = methods == "all" ? CAMMethod.allCases : Self.names(methods).compactMap { CAMMethod(rawValue: $0) }
+                if list.contains(.cam), let error = classifier.head.camError {
+                    Console.error("cam: leaving out cam: \(error)")
+                    list.removeAll { $0 == .cam }
+                    if list.isEmpty { throw ExitCode(2) }
+                }
+                try compare(photo, methods: list, classifier: classifier)
                 return
             }
             var settings = ExplainSettings()
@@ -59,10 +64,16 @@ struct Inspect: ParsableCommand {
                 panels.append((img, "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
             }
             try write(photo, panels)
+        } catch let e as ExitCode {
+            throw e
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    static func names(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// One panel per method for the top-1 class, with the time each took.

@@ -35,7 +35,7 @@ struct CAMParityTests {
         #expect(top == refTop)
         // Preprocessing is Pillow-exact, so the inputs are identical and only float rounding differs.
         #expect(relativeError(logits, refLogits) <= 1e-4)
-        let cam = ClassActivationMap.compute(head: head, features: features, classIndex: refTop)
+        let cam = try MethodMap.raw(.cam, MethodInput(features: features, logits: logits, head: head, classIndex: refTop))
         let refCAM = try Fixtures.npy("cam/\(stem).\(c.mode.rawValue).cam_top1.npy").floats()
         #expect(relativeError(cam.values, refCAM) <= 1e-4)
         // Free identity of a GAP → linear head: mean(M_c) + b_c = logit_c. Measured worst case over
@@ -63,7 +63,7 @@ struct CAMParityTests {
         let (tensor, _) = Preprocessor(config: Self.classifier.config).prepare(photo)
         let (logits, features, head) = try Self.classifier.makeSession().run(tensor)
         for c in logits.indices.sorted(by: { logits[$0] > logits[$1] }).prefix(5) {
-            let cam = ClassActivationMap.compute(head: head, features: features, classIndex: c)
+            let cam = try MethodMap.raw(.cam, MethodInput(features: features, logits: logits, head: head, classIndex: c))
             #expect(abs(cam.mean + head.bias[c] - logits[c]) <= 1e-5 * max(1, abs(logits[c])))
         }
     }

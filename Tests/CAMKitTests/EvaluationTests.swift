@@ -104,9 +104,18 @@ struct EvaluationTests {
         let csv = try GroundTruth.load(Command.repository + "/Samples/localisation/boxes.csv")
         let voc = try GroundTruth.load(Command.repository + "/Samples/localisation/voc")
         #expect(csv.files.sorted() == voc.files.sorted() && csv.files.count == 5)
-        for f in csv.files { #expect(csv.objects[f] == voc.objects[f]) }
+        for f in csv.files {
+            #expect(csv.objects[f]!.map(\.box) == voc.objects[f]!.map(\.box) && csv.objects[f]!.map(\.label) == voc.objects[f]!.map(\.label))
+        }
         #expect(throws: CAMError.self) { try GroundTruth.parseCSV("file,x0,y0,x1,label\na.png,1,2,3,cat\n", path: "t.csv") }
-        #expect(throws: CAMError.self) { try GroundTruth.parseCSV("file,x0,y0,x1,y1,label\na.png,5,2,3,9,cat\n", path: "t.csv") }
+        // A bad line is a problem of its photo; the good lines are kept; spaces around fields are not part of them.
+        let t = try GroundTruth.parseCSV("file, x0, y0, x1, y1, label\na.png,5,2,3,9,cat\n b.png , 1, 2, 3, 4, \"tabby, cat\"\n", path: "t.csv")
+        #expect(t.problems == [GroundTruth.Problem(file: "a.png", message: "t.csv:2: box is not four integers with 0 ≤ x0 ≤ x1, 0 ≤ y0 ≤ y1")])
+        #expect(t.files == ["b.png"] && t.objects["b.png"]![0].label == "tabby, cat" && t.objects["b.png"]![0].box == [1, 2, 3, 4])
+        // VOC cut short inside an object, or without objects, is an error naming the file.
+        let voc1 = "<annotation><filename>a.png</filename><object><name>cat</name><bndbox><xmin>1</xmin>"
+        #expect(throws: CAMError.badGroundTruth(path: "a.xml", detail: "an <object> is not closed (file cut short?)")) { try GroundTruth.parseVOC(voc1, path: "a.xml") }
+        #expect(throws: CAMError.self) { try GroundTruth.parseVOC("<annotation><filename>a.png</filename></annotation>", path: "a.xml") }
     }
 
     /// `cam eval` on the shipped labelled set: the regression figures of the README.
@@ -128,10 +137,14 @@ struct EvaluationTests {
         let chelsea = try #require(images.first { $0["file"] as? String == "chelsea.png" })
         #expect((chelsea["iou"] as! Double) > 0.9)
         for png in ["localisation.png", "faithfulness.png"] { #expect(FileManager.default.fileExists(atPath: dir + "/" + png)) }
-        // A missing photo is one error line; the others are still evaluated.
+        // A missing photo, a label the model lacks and a broken line are one error each; the rest is evaluated.
         let bad = dir + "/bad.csv"
-        try "file,x0,y0,x1,y1,label\nnothere.png,0,0,9,9,tabby\nchelsea.png,0,0,395,299,Egyptian cat\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "file,x0,y0,x1,y1,label\nnothere.png,0,0,9,9,tabby\ncoffee.png,0,0,9,9,teapot-ish\nrocket.jpg,0,0,9\nchelsea.png,0,0,395,299,Egyptian cat\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
         let r2 = try Command.run("cam", ["eval", "Samples/images", "--boxes", bad, "--out", dir + "/2", "--quiet"], in: Command.repository)
-        #expect(r2.status == 1 && r2.stderr.contains("nothere.png"))
+        #expect(r2.status == 1 && r2.stderr.contains("nothere.png") && r2.stderr.contains("'teapot-ish'") && r2.stderr.contains("bad.csv:4"), "\(r2.stderr)")
+        let doc2 = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/2/eval.json"))) as! [String: Any]
+        let s2 = doc2["summary"] as! [String: Any]
+        #expect(s2["evaluated"] as? Int == 1 && s2["failed"] as? Int == 3)
     }
 }

@@ -129,6 +129,20 @@ struct MethodParityTests {
         }
     }
 
+    /// A rejected class (negative logit) keeps the map of evidence *for* it: the same picture
+    /// as CAM's, not its negation (pytorch-grad-cam divides by the signed logit).
+    @Test func ablationCAMWithANegativeLogitPointsAtTheEvidence() throws {
+        let classifier = try Classifier(modelPath: Fixtures.path("../../Samples/models/efficientnet_lite0.onnx"))
+        let x = try Fixtures.npy("cam/chelsea.full.input.npy").tensor()
+        let (logits, features, head) = try classifier.makeSession().run(x)
+        let c = try #require(logits.indices.first { logits[$0] < -1 })
+        let input = MethodInput(features: features, logits: logits, head: head, classIndex: c)
+        let ablation = try MethodMap.raw(.ablationcam, input).values
+        let cam = try MethodMap.raw(.cam, input).values
+        let dot = zip(ablation, cam).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        #expect(dot > 0)
+    }
+
     @Test func camOnANonLinearHeadNamesTheAlternative() throws {
         let classifier = try Classifier(modelPath: Fixtures.path("onnx/mobilenet_v3_small.onnx"))
         let features = Tensor(shape: [classifier.head.channels, 2, 2], data: [Float](repeating: 1, count: classifier.head.channels * 4))

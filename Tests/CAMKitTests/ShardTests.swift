@@ -14,6 +14,13 @@ struct ShardTests {
         for bad in ["5/5", "-1/2", "1/0", "auto/3", "1-of-3", "a/b", "1/2/3"] {
             #expect(throws: CAMError.self, "\(bad)") { try Shard.parse(bad, environment: [:]) }
         }
+        // Bad array indices name the variable and its value.
+        #expect(throws: CAMError.badShard("auto/4", reason: "SLURM_ARRAY_TASK_ID=7 is not a shard index 0…3")) {
+            try Shard.parse("auto/4", environment: ["SLURM_ARRAY_TASK_ID": "7"])
+        }
+        #expect(throws: CAMError.badShard("auto/4", reason: "SLURM_ARRAY_TASK_ID=x is not an integer")) {
+            try Shard.parse("auto/4", environment: ["SLURM_ARRAY_TASK_ID": "x", "JOB_COMPLETION_INDEX": "1"])
+        }
     }
 
     @Test func everyFileIsInExactlyOneShard() throws {
@@ -53,5 +60,16 @@ struct ShardTests {
             #expect(fm.contentsEqual(atPath: dir + "/one/" + name, andPath: dir + "/merged/" + name), "\(name) differs")
         }
         #expect(single.filter { $0.hasSuffix(".cam.png") }.count == 10)
+
+        // Shards made with other settings, or cut short, are refused with the reason.
+        let other = try Command.run("cam", ["explain"] + common + ["--out", dir + "/jet", "--shard", "1/3", "--colormap", "turbo"], in: repo)
+        #expect(other.status == 0)
+        let mixed = try Command.run("cam", ["merge", dir + "/s0", dir + "/jet", "--out", dir + "/m2"], in: repo)
+        #expect(mixed.status == 2 && mixed.stderr.contains("settings.colormap"), "\(mixed.stderr)")
+        let results = dir + "/s12/results-2-of-3.jsonl"
+        let lines = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: results, atomically: true, encoding: .utf8)
+        let short = try Command.run("cam", ["merge", dir + "/s0", dir + "/s12", "--out", dir + "/m3"], in: repo)
+        #expect(short.status == 2 && short.stderr.contains("looks interrupted"), "\(short.stderr)")
     }
 }

@@ -37,6 +37,11 @@ public struct ImageEvaluation: Codable, Sendable {
     public var confidence: Double?
     public var maskedConfidence: Double?
 
+    public init(file: String, failure: String? = nil) {
+        self.file = file
+        if let failure { status = "error"; error = failure }
+    }
+
     enum CodingKeys: String, CodingKey {
         case file, status, error, label, box, iou, deletion, insertion, confidence
         case gtClass = "gt_class", top1, top1Label = "top1_label", gtBox = "gt_box", gtIoU = "gt_iou"
@@ -99,6 +104,9 @@ public struct Evaluator {
         } catch let error as ImageError {
             result.status = "error"
             result.error = error.description
+        } catch let error as CAMError {
+            result.status = "error"
+            result.error = error.description
         } catch {
             result.status = "error"
             result.error = "\(photoPath): \(error)"
@@ -109,14 +117,17 @@ public struct Evaluator {
     func evaluate(into r: inout ImageEvaluation, photoPath: String, objects: [GroundTruth.Object], session: ClassifierSession) throws {
         let photo = try ImageDecoder.decode(path: photoPath, options: settings.explain.decode)
         for o in objects where o.box[2] >= photo.width || o.box[3] >= photo.height {
-            throw CAMError.badGroundTruth(path: r.file, detail: "box \(o.box) lies outside the \(photo.width)×\(photo.height) photo")
+            throw CAMError.badGroundTruth(path: o.source, detail: "box \(o.box) of \(r.file) lies outside its \(photo.width)×\(photo.height) photo")
+        }
+        r.label = objects.first?.label
+        if let label = r.label, classIndex(of: label) == nil {
+            throw CAMError.badGroundTruth(path: objects[0].source, detail: "label '\(label)' of \(r.file) is not a class of the model (\(classifier.head.classes) classes; labels must match the labels file)")
         }
         let (tensor, geometry) = Preprocessor(config: classifier.config).prepare(photo)
         let (logits, features, head) = try session.run(tensor)
         let top1 = logits.indices.max { logits[$0] != logits[$1] ? logits[$0] < logits[$1] : $0 > $1 }!
         r.top1 = top1
         r.top1Label = classifier.label(top1)
-        r.label = objects.first?.label
         r.gtClass = r.label.flatMap(classIndex(of:))
         let truth = objects.map(\.box)
         let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings.explain)

@@ -1,20 +1,30 @@
 import Foundation
 
-/// Ground-truth boxes for `cam eval`, by photo file name.
+/// Ground-truth boxes for `cam eval`, by photo file name. A line or file that cannot be read is
+/// kept as a problem of its own, so the rest of the set is still evaluated.
 public struct GroundTruth: Sendable {
     /// One labelled box, [x0, y0, x1, y1] inclusive, 0-based photo pixels.
     public struct Object: Sendable, Equatable {
         public var box: [Int]
         public var label: String
+        /// Where it was read: `boxes.csv:3` or `voc/x.xml`.
+        public var source: String
+    }
+
+    /// An annotation that could not be used: its photo when known, and why.
+    public struct Problem: Sendable, Equatable {
+        public var file: String?
+        public var message: String
     }
 
     /// File name (as written in the source) → its objects, in source order.
-    public var objects: [String: [Object]]
+    public var objects: [String: [Object]] = [:]
     /// File names in the order first seen.
-    public var files: [String]
+    public var files: [String] = []
+    public var problems: [Problem] = []
 
     /// Reads a CSV file (`file,x0,y0,x1,y1,label`, inclusive pixel coordinates) or a folder of
-    /// Pascal VOC XML annotations.
+    /// Pascal VOC XML annotations. Throws only when the source as a whole is unusable.
     public static func load(_ path: String) throws(CAMError) -> GroundTruth {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -24,18 +34,26 @@ public struct GroundTruth: Sendable {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
                 throw .badGroundTruth(path: path, detail: "cannot list the folder")
             }
-            var truth = GroundTruth(objects: [:], files: [])
+            var truth = GroundTruth()
             for name in names.sorted() where name.lowercased().hasSuffix(".xml") {
                 let file = path + "/" + name
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw .badGroundTruth(path: file, detail: "unreadable") }
-                let (photo, objects) = try parseVOC(text, path: file)
-                truth.add(photo, objects)
+                do {
+                    let (photo, objects) = try parseVOC(try text(file), path: file)
+                    truth.add(photo, objects)
+                } catch {
+                    truth.problems.append(Problem(file: nil, message: error.description))
+                }
             }
-            if truth.files.isEmpty { throw .badGroundTruth(path: path, detail: "no .xml annotations") }
+            if truth.files.isEmpty && truth.problems.isEmpty { throw .badGroundTruth(path: path, detail: "no .xml annotations") }
             return truth
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .badGroundTruth(path: path, detail: "unreadable") }
-        return try parseCSV(text, path: path)
+        return try parseCSV(try text(path), path: path)
+    }
+
+    static func text(_ path: String) throws(CAMError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .badGroundTruth(path: path, detail: "unreadable") }
+        guard let text = String(data: data, encoding: .utf8) else { throw .badGroundTruth(path: path, detail: "not UTF-8 text") }
+        return text
     }
 
     mutating func add(_ file: String, _ new: [Object]) {
@@ -43,30 +61,43 @@ public struct GroundTruth: Sendable {
         objects[file, default: []] += new
     }
 
-    /// CSV with a header naming the columns file, x0, y0, x1, y1, label (any order).
+    /// CSV with a header naming the columns file, x0, y0, x1, y1, label (any order). A bad line
+    /// becomes a problem of its photo (or of the line, when even the file name is missing).
     public static func parseCSV(_ text: String, path: String) throws(CAMError) -> GroundTruth {
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init).enumerated()
+            .filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !lines.isEmpty else { throw .badGroundTruth(path: path, detail: "empty") }
-        let header = splitCSV(lines.removeFirst()).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = splitCSV(lines.removeFirst().element).map { $0.lowercased() }
         var column: [String: Int] = [:]
         for name in ["file", "x0", "y0", "x1", "y1", "label"] {
             guard let i = header.firstIndex(of: name) else { throw .badGroundTruth(path: path, detail: "header lacks '\(name)' (expected file,x0,y0,x1,y1,label)") }
             column[name] = i
         }
-        var truth = GroundTruth(objects: [:], files: [])
-        for (n, line) in lines.enumerated() {
+        var truth = GroundTruth()
+        for (n, line) in lines {
             let fields = splitCSV(line)
-            guard fields.count == header.count else { throw .badGroundTruth(path: path, detail: "line \(n + 2): \(fields.count) fields, expected \(header.count)") }
-            let coords = ["x0", "y0", "x1", "y1"].compactMap { Int(fields[column[$0]!].trimmingCharacters(in: .whitespaces)) }
-            guard coords.count == 4, coords[0] <= coords[2], coords[1] <= coords[3], coords.allSatisfy({ $0 >= 0 }) else {
-                throw .badGroundTruth(path: path, detail: "line \(n + 2): box is not four integers with x0 ≤ x1, y0 ≤ y1")
+            let source = "\(path):\(n + 1)"
+            let file = fields.count > column["file"]! ? fields[column["file"]!] : ""
+            guard fields.count == header.count else {
+                truth.problems.append(Problem(file: file.isEmpty ? nil : file, message: "\(source): \(fields.count) fields, expected \(header.count)"))
+                continue
             }
-            truth.add(fields[column["file"]!], [Object(box: coords, label: fields[column["label"]!])])
+            let coords = ["x0", "y0", "x1", "y1"].compactMap { Int(fields[column[$0]!]) }
+            guard coords.count == 4, coords[0] <= coords[2], coords[1] <= coords[3], coords.allSatisfy({ $0 >= 0 }) else {
+                truth.problems.append(Problem(file: file, message: "\(source): box is not four integers with 0 ≤ x0 ≤ x1, 0 ≤ y0 ≤ y1"))
+                continue
+            }
+            let label = fields[column["label"]!]
+            guard !file.isEmpty, !label.isEmpty else {
+                truth.problems.append(Problem(file: file.isEmpty ? nil : file, message: "\(source): empty file name or label"))
+                continue
+            }
+            truth.add(file, [Object(box: coords, label: label, source: source)])
         }
         return truth
     }
 
-    /// Splits one CSV line, honouring double-quoted fields.
+    /// Splits one CSV line, honouring double-quoted fields; fields are trimmed.
     static func splitCSV(_ line: String) -> [String] {
         var fields: [String] = [], current = "", quoted = false
         var chars = Array(line)[...]
@@ -76,28 +107,33 @@ public struct GroundTruth: Sendable {
             } else if ch == "\"" { quoted = true } else if ch == "," { fields.append(current); current = "" } else { current.append(ch) }
         }
         fields.append(current)
-        return fields
+        return fields.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// The few elements of a VOC annotation that matter here (filename, object/name,
     /// object/bndbox) — read by hand rather than through FoundationXML, which would add libxml2
-    /// to the binary's dependencies for five tags. VOC pixel coordinates are 1-based inclusive.
+    /// to the binary's dependencies for five tags. VOC pixel coordinates are 1-based inclusive
+    /// (a 0, which some tools write, is taken as the first pixel).
     public static func parseVOC(_ text: String, path: String) throws(CAMError) -> (String, [Object]) {
-        guard let file = element("filename", in: text[...]) else { throw .badGroundTruth(path: path, detail: "no <filename>") }
+        guard let file = element("filename", in: text[...]), !file.isEmpty else { throw .badGroundTruth(path: path, detail: "no <filename>") }
         var objects: [Object] = []
         var rest = text[...]
-        while let open = rest.range(of: "<object>"), let close = rest.range(of: "</object>", range: open.upperBound..<rest.endIndex) {
+        while let open = rest.range(of: "<object>") {
+            guard let close = rest.range(of: "</object>", range: open.upperBound..<rest.endIndex) else {
+                throw .badGroundTruth(path: path, detail: "an <object> is not closed (file cut short?)")
+            }
             let body = rest[open.upperBound..<close.lowerBound]
-            guard let name = element("name", in: body), let bbox = element("bndbox", in: body) else {
+            guard let name = element("name", in: body), !name.isEmpty, let bbox = element("bndbox", in: body) else {
                 throw .badGroundTruth(path: path, detail: "an <object> lacks <name> or <bndbox>")
             }
             let values = ["xmin", "ymin", "xmax", "ymax"].compactMap { element($0, in: bbox[...]).flatMap { Double($0) } }
-            guard values.count == 4 else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' lacks xmin/ymin/xmax/ymax") }
-            let box = values.map { Int($0.rounded()) - 1 }
-            guard box[0] <= box[2], box[1] <= box[3], box.allSatisfy({ $0 >= 0 }) else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' is empty") }
-            objects.append(Object(box: box, label: name))
+            guard values.count == 4 else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' lacks a number in xmin/ymin/xmax/ymax") }
+            let box = values.map { max(Int($0.rounded()) - 1, 0) }
+            guard box[0] <= box[2], box[1] <= box[3] else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' has xmin > xmax or ymin > ymax") }
+            objects.append(Object(box: box, label: name, source: path))
             rest = rest[close.upperBound...]
         }
+        guard !objects.isEmpty else { throw .badGroundTruth(path: path, detail: "no <object> for \(file)") }
         return (file, objects)
     }
 

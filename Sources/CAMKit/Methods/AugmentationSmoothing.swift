@@ -3,7 +3,7 @@ import Inference
 /// `--aug-smooth`, as pytorch-grad-cam does it with ttach: the map is computed for six variants
 /// of the model input — unflipped and horizontally flipped, each multiplied by 0.9, 1.0 and 1.1
 /// (ttach's Multiply scales the input tensor's values, not its size) — each map is ReLU'd and
-/// scaled to [0, 1] ((m − min)/(max + 1e-7)), flipped back, and the six are averaged.
+/// scaled to [0, 1] (m' = m − min, m'/(max(m') + 1e-7)), flipped back, and the six are averaged.
 public enum AugmentationSmoothing {
     public static let factors: [Float] = [0.9, 1.0, 1.1]
 
@@ -14,6 +14,8 @@ public enum AugmentationSmoothing {
         public var input: Tensor
         public var logits: [Float]
         public var features: Tensor
+        /// Score-CAM's masked passes for this view, shared by its classes.
+        public var scoreCache = ScoreCAM.Cache()
     }
 
     /// Runs the model on the six variants of `input` [1, 3, H, W].

@@ -18,10 +18,4 @@ public enum CAMMethod: String, CaseIterable, Sendable {
     case scorecam
     /// Desai & Ramaswamy, WACV 2020, "Ablation-CAM: Visual Explanations for Deep Convolutional Network via Gradient-free Localization".
     case ablationcam
-
-    /// Whether the method needs ∂logit/∂pooled features.
-    var usesGradient: Bool { [.gradcam, .gradcampp, .xgradcam, .hirescam].contains(self) }
-
-    /// Whether the method needs extra forward passes of the whole model.
-    public var usesForwardPasses: Bool { self == .scorecam }
 }

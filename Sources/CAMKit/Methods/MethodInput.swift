@@ -22,19 +22,15 @@ public struct MethodInput {
 
     /// The pooled vector p_k = mean over positions of F_k (what the global pool feeds the head).
     public var pooled: [Float] {
-        let n = plane
-        return (0..<channels).map { k in
-            var s: Float = 0
-            for i in 0..<n { s += features.data[k * n + i] }
-            return s / Float(n)
-        }
+        let n = Float(plane)
+        return channelSums.map { $0 / n }
     }
 
     /// g_k = ∂logit_c/∂p_k: row c of W for a linear head, else the head program's gradient.
     /// ∂logit_c/∂F_k[i,j] is then g_k/(h·w) at every position.
     public func pooledGradient() throws(CAMError) -> [Float] {
         if let program = head.program { return try program.gradient(pooled: pooled, classIndex: classIndex) }
-        return Array(head.weights[(classIndex * head.channels)..<((classIndex + 1) * head.channels)])
+        return head.classWeights(classIndex)
     }
 
     /// Σ_k w_k F_k.

@@ -9,6 +9,9 @@ public enum MethodMap {
         /// The model input of the photo, and a batched forward pass returning logits per image.
         public var modelInput: Tensor?
         public var forward: ((Tensor) throws -> [[Float]])?
+        /// Score-CAM's K masked passes give every class's logits: kept here for the photo's
+        /// other classes (one cache per model input).
+        public var scoreCache: ScoreCAM.Cache?
         public init() {}
     }
 
@@ -16,8 +19,8 @@ public enum MethodMap {
         let weights: [Float]
         switch method {
         case .cam:
-            guard input.head.isLinear else { throw CAMError.camNeedsLinearHead(node: input.head.program?.firstNonLinear ?? input.head.poolNode) }
-            weights = Array(input.head.weights[(input.classIndex * input.head.channels)..<((input.classIndex + 1) * input.head.channels)])
+            if let error = input.head.camError { throw error }
+            weights = input.head.classWeights(input.classIndex)
         case .gradcam: weights = try GradCAM.weights(input)
         case .hirescam: weights = try HiResCAM.weights(input)
         case .xgradcam: weights = try XGradCAM.weights(input)
@@ -25,7 +28,9 @@ public enum MethodMap {
         case .ablationcam: weights = try AblationCAM.weights(input)
         case .scorecam:
             guard let x = options.modelInput, let forward = options.forward else { throw CAMError.unsupportedInput(detail: "scorecam needs the model input") }
-            weights = try ScoreCAM.weights(input, modelInput: x, batchSize: options.batchSize, forward: forward)
+            let scores = try options.scoreCache?.scores ?? ScoreCAM.scores(input, modelInput: x, batchSize: options.batchSize, forward: forward)
+            options.scoreCache?.scores = scores
+            weights = ScoreCAM.weights(scores, classIndex: input.classIndex)
         case .eigencam:
             return map(input, EigenCAM.projection(input.features.data, count: input.channels, positions: input.plane))
         }

@@ -4,14 +4,28 @@ import Inference
 /// as torch's UpsamplingBilinear2d in pytorch-grad-cam) and scaled to [0, 1]
 /// ((u − min)/(max − min + 1e-8)), masks the input; the class logits of the K masked inputs,
 /// run in batches, go through a softmax over channels to give α_k; map Σ_k α_k F_k.
-enum ScoreCAM {
-    /// `forward` returns the logits of each image of a batch [B, 3, H, W].
-    static func weights(_ input: MethodInput, modelInput x: Tensor, batchSize: Int,
-                        forward: (Tensor) throws -> [[Float]]) throws -> [Float] {
+public enum ScoreCAM {
+    /// The K×C logits of one model input, once computed.
+    public final class Cache {
+        var scores: [[Float]]?
+        public init() {}
+    }
+
+    /// α_k for class c: softmax over channels of the masked inputs' logits of c.
+    static func weights(_ scores: [[Float]], classIndex c: Int) -> [Float] {
+        let column = scores.map { $0[c] }
+        let m = column.max() ?? 0
+        let e = column.map { expf($0 - m) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+
+    /// The logits of the K masked inputs; `forward` returns the logits of each image of a batch [B, 3, H, W].
+    static func scores(_ input: MethodInput, modelInput x: Tensor, batchSize: Int,
+                       forward: (Tensor) throws -> [[Float]]) throws -> [[Float]] {
         let k = input.channels, h = input.height, w = input.width
         let height = x.shape[2], width = x.shape[3], plane = height * width
-        let c = input.classIndex
-        var scores = [Float](repeating: 0, count: k)
+        var scores: [[Float]] = []
         let batch = max(1, batchSize)
         var start = 0
         while start < k {
@@ -25,13 +39,10 @@ enum ScoreCAM {
                 }
             }
             let logits = try forward(Tensor(shape: [count, 3, height, width], data: data))
-            for b in 0..<count { scores[start + b] = logits[b][c] }
+            scores += logits
             start += count
         }
-        let m = scores.max() ?? 0
-        let e = scores.map { expf($0 - m) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+        return scores
     }
 
     /// Channel `k` upsampled with align-corners bilinear interpolation and min–max scaled.
