@@ -22,6 +22,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Also measure deletion/insertion AUC and average drop/increase (about 2·steps forward passes per photo).") var faithfulness = false
     @Option(help: "Deletion/insertion steps.") var steps = 100
     @Option(name: .customLong("batch-size"), help: "Images per forward pass (faithfulness, scorecam).") var batchSize = 16
+    @Flag(name: .customLong("no-overlays"), help: "Do not write <photo>.eval.png (the ground-truth class's map, ground-truth boxes green, its box white).") var noOverlays = false
     @Option(help: "Output folder.") var out = "Output/eval"
     @Flag(help: "No progress output.") var quiet = false
 
@@ -55,6 +56,7 @@ struct Evaluate: ParsableCommand {
         settings.explain.boxThreshold = boxThreshold
         settings.faithfulness = faithfulness
         settings.steps = steps
+        settings.overlayFolder = noOverlays ? nil : out
         let evaluator = Evaluator(classifier: classifier, settings: settings)
         let session = classifier.makeSession()
         let progress = Progress(total: truth.files.count, quiet: quiet)

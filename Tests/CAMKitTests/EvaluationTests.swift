@@ -136,7 +136,8 @@ struct EvaluationTests {
         let images = doc["images"] as! [[String: Any]]
         let chelsea = try #require(images.first { $0["file"] as? String == "chelsea.png" })
         #expect((chelsea["iou"] as! Double) > 0.9)
-        for png in ["localisation.png", "faithfulness.png"] { #expect(FileManager.default.fileExists(atPath: dir + "/" + png)) }
+        for png in ["localisation.png", "faithfulness.png", "chelsea.png.eval.png"] { #expect(FileManager.default.fileExists(atPath: dir + "/" + png)) }
+        #expect(chelsea["overlay"] as? String == "chelsea.png.eval.png")
         // A missing photo, a label the model lacks and a broken line are one error each; the rest is evaluated.
         let bad = dir + "/bad.csv"
         try "file,x0,y0,x1,y1,label\nnothere.png,0,0,9,9,tabby\ncoffee.png,0,0,9,9,teapot-ish\nrocket.jpg,0,0,9\nchelsea.png,0,0,395,299,Egyptian cat\n"

@@ -9,6 +9,9 @@ public struct EvaluationSettings: Sendable {
     public var faithfulness = false
     /// Deletion/insertion steps S (k = ⌈HW/S⌉ pixels per step).
     public var steps = 100
+    /// Where to write one picture per photo: the ground-truth class's map with the ground-truth
+    /// boxes (green) and its τ-box (white); nil for none.
+    public var overlayFolder: String?
     public init() {}
 }
 
@@ -36,6 +39,8 @@ public struct ImageEvaluation: Codable, Sendable {
     public var insertion: Faithfulness.Curve?
     public var confidence: Double?
     public var maskedConfidence: Double?
+    /// The picture of this photo's evaluation, relative to the output folder.
+    public var overlay: String?
 
     public init(file: String, failure: String? = nil) {
         self.file = file
@@ -43,7 +48,7 @@ public struct ImageEvaluation: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case file, status, error, label, box, iou, deletion, insertion, confidence
+        case file, status, error, label, box, iou, deletion, insertion, confidence, overlay
         case gtClass = "gt_class", top1, top1Label = "top1_label", gtBox = "gt_box", gtIoU = "gt_iou"
         case top1Localised = "top1_loc", gtKnownLocalised = "gt_known_loc", bestIoUs = "best_iou_by_threshold"
         case maskedConfidence = "masked_confidence"
@@ -147,6 +152,15 @@ public struct Evaluator {
         r.gtIoU = bestIoU(r.gtBox)
         r.gtKnownLocalised = r.gtIoU! >= 0.5
         r.bestIoUs = Self.sweepIoUs(gtMap, truth: truth)
+        if let folder = settings.overlayFolder {
+            var image = settings.explain.overlay.render(photo: photo, map: gtMap)
+            for b in truth { Overlay.drawBox(&image, box: b, color: (0, 230, 0), thickness: 3) }
+            if let b = r.gtBox { Overlay.drawBox(&image, box: b) }
+            let name = r.file + ".eval.png"
+            try OutputGuard(root: folder).prepare(folder + "/" + name)
+            try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: folder + "/" + name)
+            r.overlay = name
+        }
         if settings.faithfulness {
             let saliency = topMap.input
             let score: Faithfulness.Scorer = { batch in try session.logits(batch: batch).map { Faithfulness.probability($0, classIndex: top1) } }
