@@ -22,6 +22,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Also measure deletion/insertion AUC and average drop/increase (about 2·steps forward passes per photo).") var faithfulness = false
     @Option(help: "Deletion/insertion steps.") var steps = 100
     @Option(name: .customLong("batch-size"), help: "Images per forward pass (faithfulness, scorecam).") var batchSize = 16
+    @Option(help: "Photos evaluated in parallel (default: the number of cores).") var jobs: Int?
     @Flag(name: .customLong("no-overlays"), help: "Do not write <photo>.eval.png (the ground-truth class's map, ground-truth boxes green, its box white).") var noOverlays = false
     @Option(help: "Output folder.") var out = "Output/eval"
     @Flag(help: "No progress output.") var quiet = false
@@ -29,6 +30,7 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if jobs.map({ $0 < 1 }) ?? false { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
@@ -58,7 +60,6 @@ struct Evaluate: ParsableCommand {
         settings.steps = steps
         settings.overlayFolder = noOverlays ? nil : out
         let evaluator = Evaluator(classifier: classifier, settings: settings)
-        let session = classifier.makeSession()
         let progress = Progress(total: truth.files.count, quiet: quiet)
         var results: [ImageEvaluation] = []
         // Annotations that could not be read count as failed photos; the others go on.
@@ -66,11 +67,9 @@ struct Evaluate: ParsableCommand {
             Console.error("cam: \(problem.message)")
             results.append(ImageEvaluation(file: problem.file ?? boxes, failure: problem.message))
         }
-        for (i, file) in truth.files.enumerated() {
-            let r = evaluator.evaluate(file, photoPath: photos + "/" + file, objects: truth.objects[file]!, session: session)
-            results.append(r)
+        results += evaluator.evaluateAll(truth, photosFolder: photos, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { done, r in
             if let error = r.error { Console.error("cam: \(error)") }
-            progress.update(done: i + 1, item: file, summary: r.status == "ok"
+            progress.update(done: done, item: r.file, summary: r.status == "ok"
                 ? "\(r.top1Label ?? "?") (truth \(r.label ?? "?")), IoU \(String(format: "%.2f", r.iou ?? 0))" : "error")
         }
         progress.finish()

@@ -86,7 +86,7 @@ public struct EvaluationSummary: Codable, Sendable {
 /// Runs the explainer over annotated photos and scores its maps: localisation against the boxes
 /// (top-1 loc, GT-known loc, MaxBoxAccV2) and, if asked, faithfulness (deletion/insertion AUC,
 /// average drop/increase).
-public struct Evaluator {
+public struct Evaluator: Sendable {
     public let classifier: Classifier
     public let settings: EvaluationSettings
 
@@ -100,6 +100,26 @@ public struct Evaluator {
         if let i = classifier.labels.firstIndex(where: { $0.lowercased() == label.lowercased() }) { return i }
         if let i = Int(label), i >= 0, i < classifier.head.classes { return i }
         return nil
+    }
+
+    /// Evaluates every annotated photo, `jobs` at a time (each worker with its own session);
+    /// results come back in the ground truth's order, `progress` is called as each finishes.
+    public func evaluateAll(_ truth: GroundTruth, photosFolder: String, jobs: Int,
+                            progress: @escaping @Sendable (Int, ImageEvaluation) -> Void) -> [ImageEvaluation] {
+        let files = truth.files
+        let store = EvaluationStore(count: files.count)
+        let next = Counter(), done = Counter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, files.count))) { _ in
+            let session = classifier.makeSession()
+            while true {
+                let i = next.increment() - 1
+                if i >= files.count { break }
+                let r = evaluate(files[i], photoPath: photosFolder + "/" + files[i], objects: truth.objects[files[i]]!, session: session)
+                store.set(i, r)
+                progress(done.increment(), r)
+            }
+        }
+        return store.all()
     }
 
     public func evaluate(_ file: String, photoPath: String, objects: [GroundTruth.Object], session: ClassifierSession) -> ImageEvaluation {
@@ -220,4 +240,13 @@ public struct Evaluator {
             } / Double(curves.count)
         }
     }
+}
+
+/// Evaluations written by index from several workers.
+final class EvaluationStore: @unchecked Sendable {
+    private var items: [ImageEvaluation?]
+    private let lock = NSLock()
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ e: ImageEvaluation) { lock.lock(); items[i] = e; lock.unlock() }
+    func all() -> [ImageEvaluation] { items.map { $0! } }
 }
