@@ -121,8 +121,13 @@ public struct ShardMerger {
                 throw CAMError.mergeFailed(path: manifestPath, detail: "not a JSON object")
             }
             let resultsPath = folder + "/" + names.results
-            guard let text = try? String(contentsOfFile: resultsPath, encoding: .utf8) else {
+            // Read with camkit's own reader: Foundation's file reading leaks a 4 KiB buffer for
+            // this file (LeakSanitizer, `Scripts/test --sanitize`).
+            guard let bytes = try? FileBytes.read(resultsPath) else {
                 throw CAMError.mergeFailed(path: resultsPath, detail: "missing or unreadable")
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw CAMError.mergeFailed(path: resultsPath, detail: "not UTF-8 text")
             }
             var records: [ResultRecord] = []
             let decoder = JSONDecoder()
