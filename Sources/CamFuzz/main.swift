@@ -1,5 +1,6 @@
 // libFuzzer entry for camkit's parsers: PNG, JPEG, ONNX (reader, import and planning), .npy and
-// the model sidecar JSON; CAMFUZZ_TARGET picks one (png, jpeg, image, onnx, npy, sidecar; default all).
+// the model sidecar JSON, and `cam eval`'s ground truth (CSV, VOC XML) with `cam merge`'s result
+// lines; CAMFUZZ_TARGET picks one (png, jpeg, image, onnx, npy, sidecar, annotations; default all).
 // Fuzzing build (see Scripts/fuzz):
 //   swift build --scratch-path .build-fuzz --product CamFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 // A plain build replays the files given as arguments (used by the corpus-replay test).
@@ -28,6 +29,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     if target == "all" || target == "npy" { _ = try? NPYFile.parse(bytes) }
+    if target == "all" || target == "annotations" {
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = try? GroundTruth.parseCSV(text, path: "fuzz.csv")
+        _ = try? GroundTruth.parseVOC(text, path: "fuzz.xml")
+        _ = try? JSONDecoder().decode(ResultRecord.self, from: Data(bytes))
+    }
     return 0
 }
 

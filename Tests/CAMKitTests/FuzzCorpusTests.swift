@@ -7,7 +7,7 @@ import TestSupport
 /// every past crash stays fixed.
 @Suite("fuzz corpora")
 struct FuzzCorpusTests {
-    static let targets = ["png", "jpeg", "onnx", "npy", "sidecar", "regressions"]
+    static let targets = ["png", "jpeg", "onnx", "npy", "sidecar", "annotations", "regressions"]
 
     @Test("corpus replays without a crash", arguments: targets)
     func replay(target: String) throws {

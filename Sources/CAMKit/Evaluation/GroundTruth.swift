@@ -126,8 +126,10 @@ public struct GroundTruth: Sendable {
             guard let name = element("name", in: body), !name.isEmpty, let bbox = element("bndbox", in: body) else {
                 throw .badGroundTruth(path: path, detail: "an <object> lacks <name> or <bndbox>")
             }
+            // Coordinates may be written as decimals; anything beyond a billion pixels is not a photo's.
             let values = ["xmin", "ymin", "xmax", "ymax"].compactMap { element($0, in: bbox[...]).flatMap { Double($0) } }
-            guard values.count == 4 else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' lacks a number in xmin/ymin/xmax/ymax") }
+                .filter { $0.isFinite && abs($0) < 1e9 }
+            guard values.count == 4 else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' lacks a pixel coordinate in xmin/ymin/xmax/ymax") }
             let box = values.map { max(Int($0.rounded()) - 1, 0) }
             guard box[0] <= box[2], box[1] <= box[3] else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' has xmin > xmax or ymin > ymax") }
             objects.append(Object(box: box, label: name, source: path))
