@@ -58,6 +58,10 @@ public struct HeadProgram: Sendable {
                 if channels == nil { channels = b.shape[0] }
             case .activation, .clip:
                 if firstNonLinear == nil { firstNonLinear = node.name }
+            case .layerNormalization(let axis, _):
+                // The pooled vector is [N, K]: only a normalisation over all of K is a vector op.
+                guard axis == -1 || axis == 1 else { throw .headNotLinear(node: node.name, op: "LayerNormalization over axis \(axis)") }
+                if firstNonLinear == nil { firstNonLinear = node.name }
             default:
                 throw .headNotLinear(node: node.name, op: node.op.name + " (no gradient rule for it in the head)")
             }
@@ -135,6 +139,10 @@ public struct HeadProgram: Sendable {
                     switch op { case .add: return a + b; case .sub: return a - b; case .mul: return a * b; case .div: return a / b }
                 }
             case .activation(let a): y = x.map { Self.apply(a, $0) }
+            case .layerNormalization(_, let epsilon):
+                let (xhat, _) = Self.normalise(x, epsilon: epsilon)
+                let (scale, bias) = layerNormParameters(node, count: x.count)
+                y = xhat.indices.map { xhat[$0] * scale[$0] + bias[$0] }
             case .clip(let lo, let hi):
                 let (l, h) = clipBounds(node, lo, hi)
                 y = x.map { min(max($0, l), h) }
@@ -143,6 +151,25 @@ public struct HeadProgram: Sendable {
             values[node.outputs[0]] = y
         }
         return values
+    }
+
+    /// (x − mean)/√(var + ε) and 1/√(var + ε), in double like the engine's kernel.
+    static func normalise(_ x: [Float], epsilon: Float) -> ([Float], Double) {
+        let n = Double(x.count)
+        let mean = x.reduce(0.0) { $0 + Double($1) } / n
+        let variance = x.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        let inverse = 1 / (variance + Double(epsilon)).squareRoot()
+        return (x.map { Float((Double($0) - mean) * inverse) }, inverse)
+    }
+
+    func layerNormParameters(_ node: Node, count: Int) -> (scale: [Float], bias: [Float]) {
+        func parameter(_ i: Int, _ fallback: Float) -> [Float] {
+            guard i < node.inputs.count, !node.inputs[i].isEmpty, let v = constants[node.inputs[i]]?.floats else {
+                return [Float](repeating: fallback, count: count)
+            }
+            return v.count == count ? v : [Float](repeating: v.first ?? fallback, count: count)
+        }
+        return (parameter(1, 1), parameter(2, 0))
     }
 
     func clipBounds(_ node: Node, _ lo: Float?, _ hi: Float?) -> (Float, Float) {
@@ -214,6 +241,16 @@ public struct HeadProgram: Sendable {
         case .activation(let act):
             let x = values[xName]!
             return [(xName, g.indices.map { g[$0] * Self.derivative(act, x[$0]) })]
+        case .layerNormalization(_, let epsilon):
+            // y = x̂·γ + β, x̂ = (x − μ)/σ: ∂L/∂x = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/σ with ĝ = g·γ.
+            let x = values[xName]!
+            let (xhat, inverse) = Self.normalise(x, epsilon: epsilon)
+            let scale = layerNormParameters(node, count: x.count).scale
+            let gh = g.indices.map { Double(g[$0]) * Double(scale[$0]) }
+            let n = Double(x.count)
+            let meanG = gh.reduce(0, +) / n
+            let meanGX = gh.indices.reduce(0.0) { $0 + gh[$1] * Double(xhat[$1]) } / n
+            return [(xName, gh.indices.map { Float((gh[$0] - meanG - Double(xhat[$0]) * meanGX) * inverse) })]
         case .clip(let lo, let hi):
             let (l, h) = clipBounds(node, lo, hi)
             let x = values[xName]!

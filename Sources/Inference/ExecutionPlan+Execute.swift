@@ -31,6 +31,8 @@ extension ExecutionPlan {
             for (i, s) in shapes.enumerated() {
                 Broadcast.apply(UnsafePointer(out), shape, input(step, i), s, into: out, outShape: shape, +)
             }
+        case let .layerNorm(rows, size, epsilon, scale, bias):
+            Reduce.layerNorm(input(step, 0), rows: rows, size: size, epsilon: epsilon, scale: scale, bias: bias, into: out)
         case let .softmax(outer, axis, inner, log):
             Reduce.softmax(input(step, 0), outer: outer, axis: axis, inner: inner, log: log, into: out)
         case let .concat(shapes, axis):

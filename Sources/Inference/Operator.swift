@@ -55,6 +55,8 @@ public enum PadMode: String, Sendable { case constant, reflect, edge }
 public enum Operator: Sendable, Equatable {
     case conv(ConvAttributes)
     case batchNormalization(epsilon: Float)
+    /// Normalisation over the axes from `axis` on, then scale and bias (inputs 1 and 2).
+    case layerNormalization(axis: Int, epsilon: Float)
     case activation(Activation)
     /// Clip whose bounds may come from inputs 1 and 2 (opset ≥ 11).
     case clip(min: Float?, max: Float?)
@@ -96,6 +98,7 @@ public enum Operator: Sendable, Equatable {
         switch self {
         case .conv(let a): return a.activation == nil ? "Conv" : "Conv+\(a.activation!)"
         case .batchNormalization: return "BatchNormalization"
+        case .layerNormalization: return "LayerNormalization"
         case .activation(let a): return "\(a)"
         case .clip: return "Clip"
         case .prelu: return "PRelu"

@@ -41,6 +41,18 @@ extension Planner {
             }
             return try emit(node, .batchNorm(batch: shape[0], channels: channels, spatial: shape[2...].reduce(1, *), scale: scale, shift: shift),
                             inputs: [buffer(for: node.inputs[0], x)], shape: shape)
+        case .layerNormalization(let axis, let epsilon):
+            guard let a = Layout.axis(axis, rank: shape.count) else { throw fail(node, "bad axis \(axis)") }
+            let size = shape[a...].reduce(1, *)
+            guard let scale = try constant(node, operands, 1)?.floats, scale.count == size || scale.count == 1 else {
+                throw fail(node, "scale must be a constant of \(size) values")
+            }
+            let bias = try constant(node, operands, 2)?.floats ?? [0]
+            guard bias.count == size || bias.count == 1 else { throw fail(node, "bias must be a constant of \(size) values") }
+            return try emit(node, .layerNorm(rows: shape[..<a].reduce(1, *), size: size, epsilon: epsilon,
+                                             scale: scale.count == size ? scale : [Float](repeating: scale[0], count: size),
+                                             bias: bias.count == size ? bias : [Float](repeating: bias[0], count: size)),
+                            inputs: [buffer(for: node.inputs[0], x)], shape: shape)
         case .activation(let a):
             return try emit(node, .activation(a, count: shape.elementCount), inputs: [buffer(for: node.inputs[0], x)], shape: shape)
         case .clip(let lo, let hi):

@@ -3,6 +3,7 @@ enum Kernel {
     case conv(Conv2D)
     case batchNorm(batch: Int, channels: Int, spatial: Int, scale: [Float], shift: [Float])
     case activation(Activation, count: Int)
+    case layerNorm(rows: Int, size: Int, epsilon: Float, scale: [Float], bias: [Float])
     case binary(BinaryOp, a: [Int], b: [Int], out: [Int])
     case prelu(x: [Int], slope: [Int], out: [Int])
     case sum(shapes: [[Int]], out: [Int])

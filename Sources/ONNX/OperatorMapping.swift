@@ -32,6 +32,10 @@ enum OperatorMapping {
             if a.int("training_mode", 0) != 0 || (opset < 7 && a.int("is_test", 0) == 0) { throw unsupported("training mode") }
             if opset < 7 && a.has("spatial") && a.int("spatial", 1) == 0 { throw unsupported("spatial=0") }
             return .batchNormalization(epsilon: a.float("epsilon", 1e-5))
+        case "LayerNormalization":
+            if a.int("stash_type", 1) != 1 { throw unsupported("stash_type \(a.int("stash_type", 1)) (only float)") }
+            if node.outputs.count > 1 && node.outputs.dropFirst().contains(where: { !$0.isEmpty }) { throw unsupported("Mean/InvStdDev outputs") }
+            return .layerNormalization(axis: a.int("axis", -1), epsilon: a.float("epsilon", 1e-5))
         case "Relu": return .activation(.relu)
         case "LeakyRelu": return .activation(.leakyRelu(alpha: a.float("alpha", 0.01)))
         case "Sigmoid": return .activation(.sigmoid)

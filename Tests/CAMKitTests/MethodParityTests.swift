@@ -150,3 +150,36 @@ struct MethodParityTests {
         #expect(throws: CAMError.camNeedsLinearHead(node: classifier.head.program!.firstNonLinear)) { try MethodMap.raw(.cam, input) }
     }
 }
+
+/// A ConvNeXt-style head after the pool — LayerNormalization → Gemm — on the resnet18 fixture's
+/// body (Scripts/make_layernorm_head_fixture.py): the engine's LayerNormalization against
+/// onnxruntime, the head program's gradient against torch autograd, and the gradient methods
+/// against pytorch-grad-cam.
+@Suite("methods: LayerNorm head")
+struct LayerNormHeadTests {
+    static let folder = "layernorm_head/resnet18_layernorm_head"
+
+    @Test func logitsGradientAndMapsMatchTheReferences() throws {
+        let classifier = try Classifier(modelPath: Fixtures.path(Self.folder + ".onnx"))
+        let program = try #require(classifier.head.program)
+        #expect(program.firstNonLinear == "/fc/fc.0/LayerNormalization")
+        let x = try Fixtures.npy("onnx/resnet18.input.npy").tensor()
+        let input = Tensor(shape: [1] + Array(x.shape.dropFirst()), data: Array(x.data.prefix(x.shape.dropFirst().reduce(1, *))))
+        let session = classifier.makeSession()
+        let (logits, features, head) = try session.run(input)
+        #expect(relativeError(logits, try Fixtures.npy(Self.folder + ".output.npy").floats()) <= 1e-4)
+        let c = logits.indices.max { logits[$0] < logits[$1] }!
+        #expect(c == 7)
+        let methodInput = MethodInput(features: features, logits: logits, head: head, classIndex: c)
+        #expect(relativeError(try methodInput.pooledGradient(), try Fixtures.npy(Self.folder + ".input.pooled_grad.npy").floats()) <= 1e-4)
+        // The head program's own forward pass agrees with the engine's logits.
+        #expect(relativeError(try program.logits(pooled: methodInput.pooled), logits) <= 1e-5)
+        for (method, name) in [(CAMMethod.gradcam, "gradcam"), (.gradcampp, "gradcampp")] {
+            let ours = try MethodMap.raw(method, methodInput).normalized().values
+            let reference = try Fixtures.npy(Self.folder + ".input.\(name).npy").floats()
+            let diff = zip(ours, reference).map { abs($0 - $1) }.max()!
+            #expect(diff <= 1e-4, "\(name): \(diff)")
+            if ProcessInfo.processInfo.environment["CAMKIT_PARITY_REPORT"] != nil { print("parity layernorm_head \(name) \(diff)") }
+        }
+    }
+}

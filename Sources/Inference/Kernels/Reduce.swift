@@ -30,6 +30,22 @@ public enum Reduce {
         }
     }
 
+    /// Layer normalisation of each row of `size` values: (x − mean)/√(var + ε)·scale + bias, with
+    /// the population variance; sums in double.
+    public static func layerNorm(_ input: UnsafePointer<Float>, rows: Int, size: Int, epsilon: Float, scale: [Float], bias: [Float],
+                                 into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let x = input + r * size, y = out + r * size
+            var sum = 0.0
+            for i in 0..<size { sum += Double(x[i]) }
+            let mean = sum / Double(size)
+            var squares = 0.0
+            for i in 0..<size { let d = Double(x[i]) - mean; squares += d * d }
+            let inverse = 1 / (squares / Double(size) + Double(epsilon)).squareRoot()
+            for i in 0..<size { y[i] = Float((Double(x[i]) - mean) * inverse) * scale[i] + bias[i] }
+        }
+    }
+
     /// Softmax (or log-softmax) over the middle axis of an [outer, axis, inner] view.
     public static func softmax(_ input: UnsafePointer<Float>, outer: Int, axis: Int, inner: Int, log: Bool, into out: UnsafeMutablePointer<Float>) {
         for o in 0..<outer {
