@@ -31,7 +31,7 @@ SUPPORTED_OPS = {
     "Split", "Slice", "Pad", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
     "ReduceMean", "ReduceSum", "ReduceMax", "Flatten", "Reshape", "Transpose", "Squeeze",
     "Unsqueeze", "Gemm", "MatMul", "Identity", "Dropout", "Constant", "Shape", "Gather", "Cast",
-    "ConstantOfShape", "Range",
+    "ConstantOfShape", "Range", "LayerNormalization", "Erf",
 }
 GROUPS = ["node", "pytorch-converted", "pytorch-operator", "simple"]
 

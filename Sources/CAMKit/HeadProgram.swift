@@ -45,7 +45,9 @@ public struct HeadProgram: Sendable {
         for node in nodes {
             for input in node.inputs { if let c = graph.constants[input] { constants[input] = c } }
             switch node.op {
-            case .identity, .flatten, .reshape, .squeeze, .unsqueeze, .binary: break
+            // After a global pool every axis but the channels' is 1 (batch 1), so a Transpose
+            // (ConvNeXt's LayerNorm2d permutes to channels-last and back) keeps the vector's order.
+            case .identity, .flatten, .reshape, .squeeze, .unsqueeze, .binary, .transpose: break
             case .gemm(_, _, let transA, let transB):
                 guard !transA, node.inputs.count >= 2, let b = graph.constants[node.inputs[1]], b.shape.count == 2 else {
                     throw .headNotLinear(node: node.name, op: "Gemm with a runtime weight")
@@ -187,6 +189,7 @@ public struct HeadProgram: Sendable {
         case .hardSwish: return x * min(max(x + 3, 0), 6) / 6
         case .tanh: return tanhf(x)
         case .silu: return x / (1 + expf(-x))
+        case .erf: return erff(x)
         }
     }
 
@@ -201,6 +204,7 @@ public struct HeadProgram: Sendable {
         case .hardSwish: return x < -3 ? 0 : (x > 3 ? 1 : (2 * x + 3) / 6)
         case .tanh: let t = tanhf(x); return 1 - t * t
         case .silu: let s = 1 / (1 + expf(-x)); return s + x * s * (1 - s)
+        case .erf: return 2 / Float.pi.squareRoot() * expf(-x * x)
         }
     }
 

@@ -9,6 +9,8 @@ public enum Activation: Sendable, Equatable {
     case tanh
     /// x · sigmoid(x), fused from Mul(x, Sigmoid(x)).
     case silu
+    /// The error function (GELU's exact form is x·(1 + erf(x/√2))/2).
+    case erf
 }
 
 /// Spatial attributes shared by Conv and the pools (2-D only: NCHW).

@@ -42,6 +42,7 @@ enum OperatorMapping {
         case "HardSigmoid": return .activation(.hardSigmoid(alpha: a.float("alpha", 0.2), beta: a.float("beta", 0.5)))
         case "HardSwish": return .activation(.hardSwish)
         case "Tanh": return .activation(.tanh)
+        case "Erf": return .activation(.erf)
         case "PRelu":
             if opset < 7 { throw unsupported("legacy PRelu (opset < 7)") }
             return .prelu

@@ -151,35 +151,45 @@ struct MethodParityTests {
     }
 }
 
-/// A ConvNeXt-style head after the pool — LayerNormalization → Gemm — on the resnet18 fixture's
-/// body (Scripts/make_layernorm_head_fixture.py): the engine's LayerNormalization against
-/// onnxruntime, the head program's gradient against torch autograd, and the gradient methods
-/// against pytorch-grad-cam.
-@Suite("methods: LayerNorm head")
+/// Non-linear heads after the pool, beyond MobileNetV3: a ConvNeXt-style LayerNormalization →
+/// Gemm head on the resnet18 fixture's body (Scripts/make_layernorm_head_fixture.py), and a
+/// whole (tiny, random) torchvision ConvNeXt — Transpose → LayerNormalization → Transpose →
+/// Flatten → Gemm after the pool, GELU as Erf in the body (Scripts/make_convnext_fixture.py).
+/// Logits against onnxruntime, the head program's gradient against torch autograd, Grad-CAM
+/// and Grad-CAM++ against pytorch-grad-cam.
+@Suite("methods: LayerNorm heads")
 struct LayerNormHeadTests {
-    static let folder = "layernorm_head/resnet18_layernorm_head"
+    struct Case: CustomTestStringConvertible, Sendable {
+        let model: String, input: String, firstNonLinear: String
+        var testDescription: String { model }
+    }
 
-    @Test func logitsGradientAndMapsMatchTheReferences() throws {
-        let classifier = try Classifier(modelPath: Fixtures.path(Self.folder + ".onnx"))
+    static let cases = [
+        Case(model: "layernorm_head/resnet18_layernorm_head", input: "onnx/resnet18.input.npy", firstNonLinear: "/fc/fc.0/LayerNormalization"),
+        Case(model: "convnext/convnext_tiny", input: "convnext/convnext_tiny.input.npy", firstNonLinear: "/classifier/classifier.0/LayerNormalization"),
+    ]
+
+    @Test(arguments: cases)
+    func logitsGradientAndMapsMatchTheReferences(c: Case) throws {
+        let classifier = try Classifier(modelPath: Fixtures.path(c.model + ".onnx"))
         let program = try #require(classifier.head.program)
-        #expect(program.firstNonLinear == "/fc/fc.0/LayerNormalization")
-        let x = try Fixtures.npy("onnx/resnet18.input.npy").tensor()
+        #expect(program.firstNonLinear == c.firstNonLinear)
+        let x = try Fixtures.npy(c.input).tensor()
         let input = Tensor(shape: [1] + Array(x.shape.dropFirst()), data: Array(x.data.prefix(x.shape.dropFirst().reduce(1, *))))
         let session = classifier.makeSession()
         let (logits, features, head) = try session.run(input)
-        #expect(relativeError(logits, try Fixtures.npy(Self.folder + ".output.npy").floats()) <= 1e-4)
-        let c = logits.indices.max { logits[$0] < logits[$1] }!
-        #expect(c == 7)
-        let methodInput = MethodInput(features: features, logits: logits, head: head, classIndex: c)
-        #expect(relativeError(try methodInput.pooledGradient(), try Fixtures.npy(Self.folder + ".input.pooled_grad.npy").floats()) <= 1e-4)
+        #expect(relativeError(logits, try Fixtures.npy(c.model + ".output.npy").floats()) <= 1e-4)
+        let cls = logits.indices.max { logits[$0] < logits[$1] }!
+        let methodInput = MethodInput(features: features, logits: logits, head: head, classIndex: cls)
+        #expect(relativeError(try methodInput.pooledGradient(), try Fixtures.npy(c.model + ".input.pooled_grad.npy").floats()) <= 1e-4)
         // The head program's own forward pass agrees with the engine's logits.
         #expect(relativeError(try program.logits(pooled: methodInput.pooled), logits) <= 1e-5)
         for (method, name) in [(CAMMethod.gradcam, "gradcam"), (.gradcampp, "gradcampp")] {
             let ours = try MethodMap.raw(method, methodInput).normalized().values
-            let reference = try Fixtures.npy(Self.folder + ".input.\(name).npy").floats()
+            let reference = try Fixtures.npy(c.model + ".input.\(name).npy").floats()
             let diff = zip(ours, reference).map { abs($0 - $1) }.max()!
             #expect(diff <= 1e-4, "\(name): \(diff)")
-            if ProcessInfo.processInfo.environment["CAMKIT_PARITY_REPORT"] != nil { print("parity layernorm_head \(name) \(diff)") }
+            if ProcessInfo.processInfo.environment["CAMKIT_PARITY_REPORT"] != nil { print("parity \(c.model) \(name) \(diff)") }
         }
     }
 }

@@ -22,6 +22,8 @@ extension Activation {
             for i in 0..<count { p[i] = tanhf(p[i]) }
         case .silu:
             for i in 0..<count { let v = p[i]; p[i] = v / (1 + expf(-v)) }
+        case .erf:
+            for i in 0..<count { p[i] = erff(p[i]) }
         }
     }
 }
