@@ -17,7 +17,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Labels file, one class per line (default: from the model's sidecar).") var labels: String?
     @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Principal component of the weighted feature maps.") var eigenSmooth = false
-    @Flag(name: .customLong("aug-smooth"), help: "Average over flipped and scaled inputs.") var augSmooth = false
+    @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1.") var augSmooth = false
     @Option(name: .customLong("box-threshold"), help: "τ of the top-1 / GT-known box (fraction of the map's maximum).") var boxThreshold: Float = 0.2
     @Flag(help: "Also measure deletion/insertion AUC and average drop/increase (about 2·steps forward passes per photo).") var faithfulness = false
     @Option(help: "Deletion/insertion steps.") var steps = 100

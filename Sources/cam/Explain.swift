@@ -22,7 +22,7 @@ struct Explain: ParsableCommand {
     @Option(help: "Normalisation preset: imagenet, inception, lite.") var preset: ModelSidecar.Preset?
     @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Use the first principal component of the weighted feature maps instead of their sum.") var eigenSmooth = false
-    @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the flipped input and of the input scaled by 0.9, 1.0 and 1.1 (6 forward passes).") var augSmooth = false
+    @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1 (6 forward passes, as pytorch-grad-cam).") var augSmooth = false
     @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam.") var batchSize = 16
     @Option(help: "Colormap: jet, turbo, viridis, inferno, magma, gray.") var colormap: Colormap = .jet
     @Option(help: "Overlay opacity of the heatmap.") var alpha: Float = 0.5
