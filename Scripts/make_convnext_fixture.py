@@ -71,7 +71,6 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 import argparse
 import collections
-import json
 import platform
 
 import numpy as np
@@ -83,7 +82,6 @@ from torchvision.models.convnext import CNBlock, CNBlockConfig, ConvNeXt
 import onnx
 import onnxruntime as ort
 
-from pytorch_grad_cam import GradCAM, GradCAMPlusPlus
 
 NAME = "convnext_tiny"
 SEED = 2024
@@ -99,7 +97,7 @@ GELU_OPS = ["Div", "Erf", "Add", "Mul", "Mul"]
 
 # Shared with the LayerNorm-head fixture script beside this one.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_layernorm_head_fixture import import_script, rel_err, save  # noqa: E402
+from make_layernorm_head_fixture import import_script, rel_err, save, write_gradient_maps, write_json  # noqa: E402
 
 
 def build_model():
@@ -274,26 +272,8 @@ def main():
     pgrad_ref = (g - g.mean() - xhat * (g * xhat).mean()) / np.sqrt(var + ln.eps)
     e_pgrad = rel_err(pgrad, pgrad_ref)
     assert e_pgrad <= 1e-4, f"pooled_grad vs closed form {e_pgrad}"
-    save(os.path.join(out, f"{key}.features.npy"), feats)
-    save(os.path.join(out, f"{key}.pooled_grad.npy"), pgrad)
-    save(os.path.join(out, f"{key}.logits.npy"), logits)
-    h, w = feats.shape[1:]
     top5 = np.argsort(-logits, kind="stable")[:5]
-    entry_methods = {}
-    for meth, cls in (("gradcam", GradCAM), ("gradcampp", GradCAMPlusPlus)):
-        cam, raws, ws, _, _ = mmf.run_method(cls, {}, model, target, x, c)
-        assert cam.shape == (h, w) and len(raws) == 1 and len(ws) == 1
-        files = {"map": f"{key}.{meth}.npy", "raw": f"{key}.{meth}.raw.npy",
-                 "weights": f"{key}.{meth}.weights.npy"}
-        save(os.path.join(out, files["map"]), cam)
-        save(os.path.join(out, files["raw"]), raws[0][0])
-        save(os.path.join(out, files["weights"]), ws[0][0])
-        if meth == "gradcam":
-            # GAP is the first head op: d logit / d A[k,i,j] = pooled_grad[k] / (h*w) everywhere
-            assert np.allclose(ws[0][0], pgrad / (h * w), rtol=1e-5, atol=1e-8)
-        entry_methods[meth] = files
-        print(f"  {key} {meth}: raw min={raws[0][0].min():.4g} max={raws[0][0].max():.4g}; "
-              f"map={np.round(cam, 3).tolist()}", flush=True)
+    entry_methods = write_gradient_maps(mmf, out, key, model, target, x, c, feats, logits, pgrad)
 
     import cv2
     from importlib.metadata import version as dist_version
@@ -338,12 +318,7 @@ def main():
             "features": f"{key}.features.npy", "pooled_grad": f"{key}.pooled_grad.npy",
             "logits": f"{key}.logits.npy", "methods": entry_methods}},
     }
-    with open(os.path.join(out, f"{NAME}.json"), "w") as f:
-        json.dump(info, f, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
-        f.write("\n")
-    total = sum(os.path.getsize(os.path.join(out, n)) for n in os.listdir(out))
-    print(f"class {c}; wrote {len(os.listdir(out))} files, {total / 1e6:.3f} MB to {out}")
-
+    write_json(out, NAME, info, c)
 
 if __name__ == "__main__":
     main()

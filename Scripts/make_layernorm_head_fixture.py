@@ -98,6 +98,39 @@ def save(path, arr):
     np.save(path, np.ascontiguousarray(arr, dtype="<f4"))
 
 
+def write_gradient_maps(mmf, out, key, model, target, x, c, feats, logits, pgrad):
+    """Saves features, d logit/d pooled, logits and pytorch-grad-cam's GradCAM and GradCAM++
+    maps (feature resolution), raw maps and weights for class c; returns the json entry."""
+    save(os.path.join(out, f"{key}.features.npy"), feats)
+    save(os.path.join(out, f"{key}.pooled_grad.npy"), pgrad)
+    save(os.path.join(out, f"{key}.logits.npy"), logits)
+    h, w = feats.shape[1:]
+    entry_methods = {}
+    for meth, cls in (("gradcam", GradCAM), ("gradcampp", GradCAMPlusPlus)):
+        cam, raws, ws, _, _ = mmf.run_method(cls, {}, model, target, x, c)
+        assert cam.shape == (h, w) and len(raws) == 1 and len(ws) == 1
+        files = {"map": f"{key}.{meth}.npy", "raw": f"{key}.{meth}.raw.npy",
+                 "weights": f"{key}.{meth}.weights.npy"}
+        save(os.path.join(out, files["map"]), cam)
+        save(os.path.join(out, files["raw"]), raws[0][0])
+        save(os.path.join(out, files["weights"]), ws[0][0])
+        if meth == "gradcam":
+            # GAP is the first head op: d logit / d A[k,i,j] = pooled_grad[k] / (h*w) everywhere
+            assert np.allclose(ws[0][0], pgrad / (h * w), rtol=1e-5, atol=1e-8)
+        entry_methods[meth] = files
+        print(f"  {key} {meth}: raw min={raws[0][0].min():.4g} max={raws[0][0].max():.4g}; "
+              f"map={np.round(cam, 3).tolist()}", flush=True)
+    return entry_methods
+
+
+def write_json(out, name, info, c):
+    with open(os.path.join(out, f"{name}.json"), "w") as f:
+        json.dump(info, f, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+        f.write("\n")
+    total = sum(os.path.getsize(os.path.join(out, n)) for n in os.listdir(out))
+    print(f"class {c}; wrote {len(os.listdir(out))} files, {total / 1e6:.3f} MB to {out}")
+
+
 def layer4_features(model, x):
     store = {}
     h = model.layer4.register_forward_hook(lambda m, i, o: store.__setitem__("f", o.detach().clone()))
@@ -207,26 +240,8 @@ def main():
     c = int(np.argmax(t_logits[0]))
     feats, logits, pgrad = mmf.features_and_pooled_grad(model, model.layer4, model.avgpool, x, c)
     assert np.array_equal(logits, t_logits[0])
-    save(os.path.join(out, f"{key}.features.npy"), feats)
-    save(os.path.join(out, f"{key}.pooled_grad.npy"), pgrad)
-    save(os.path.join(out, f"{key}.logits.npy"), logits)
-    h, w = feats.shape[1:]
     top5 = np.argsort(-logits, kind="stable")[:5]
-    entry_methods = {}
-    for meth, cls in (("gradcam", GradCAM), ("gradcampp", GradCAMPlusPlus)):
-        cam, raws, ws, _, _ = mmf.run_method(cls, {}, model, model.layer4, x, c)
-        assert cam.shape == (h, w) and len(raws) == 1 and len(ws) == 1
-        files = {"map": f"{key}.{meth}.npy", "raw": f"{key}.{meth}.raw.npy",
-                 "weights": f"{key}.{meth}.weights.npy"}
-        save(os.path.join(out, files["map"]), cam)
-        save(os.path.join(out, files["raw"]), raws[0][0])
-        save(os.path.join(out, files["weights"]), ws[0][0])
-        if meth == "gradcam":
-            # GAP head: d logit / d A[k,i,j] = pooled_grad[k] / (h*w) everywhere
-            assert np.allclose(ws[0][0], pgrad / (h * w), rtol=1e-5, atol=1e-8)
-        entry_methods[meth] = files
-        print(f"  {key} {meth}: max={cam.max():.4f} min={cam.min():.4f} map={np.round(cam, 4).tolist()}",
-              flush=True)
+    entry_methods = write_gradient_maps(mmf, out, key, model, model.layer4, x, c, feats, logits, pgrad)
 
     import cv2
     from importlib.metadata import version as dist_version
@@ -263,12 +278,7 @@ def main():
             "features": f"{key}.features.npy", "pooled_grad": f"{key}.pooled_grad.npy",
             "logits": f"{key}.logits.npy", "methods": entry_methods}},
     }
-    with open(os.path.join(out, f"{NAME}.json"), "w") as f:
-        json.dump(info, f, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
-        f.write("\n")
-    total = sum(os.path.getsize(os.path.join(out, n)) for n in os.listdir(out))
-    print(f"class {c}; wrote {len(os.listdir(out))} files, {total / 1e6:.3f} MB to {out}")
-
+    write_json(out, NAME, info, c)
 
 if __name__ == "__main__":
     main()

@@ -33,28 +33,17 @@ public struct BatchRun: Sendable {
     }
 
     public func run(_ files: [InputFile]) -> [Outcome] {
-        let results = OutcomeStore(count: files.count)
         let outputs = OutputGuard(root: outputFolder)
-        let workers = max(1, min(jobs, files.count))
-        let next = Counter()
-        let done = Counter()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let session = classifier.makeSession()
-            while true {
-                let i = next.increment() - 1
-                if i >= files.count { break }
-                let outcome = process(files[i], session: session, outputs: outputs)
-                results.set(i, outcome)
-                if case .explained(let r) = outcome { log?.append(r) }
-                if case .failed(let r) = outcome { log?.append(r) }
-                let n = done.increment()
-                switch outcome {
-                case .explained(let r), .failed(let r): progress?(n, files.count, r)
-                case .skipped: progress?(n, files.count, ResultRecord(input: files[i].relative, status: "skipped"))
-                }
+        return WorkerPool.map(count: files.count, workers: jobs, state: { classifier.makeSession() }) { session, i in
+            process(files[i], session: session, outputs: outputs)
+        } finished: { n, i, outcome in
+            switch outcome {
+            case .explained(let r), .failed(let r):
+                log?.append(r)
+                progress?(n, files.count, r)
+            case .skipped: progress?(n, files.count, ResultRecord(input: files[i].relative, status: "skipped"))
             }
         }
-        return results.all()
     }
 
     func process(_ file: InputFile, session: ClassifierSession, outputs: OutputGuard) -> Outcome {
@@ -99,20 +88,4 @@ public struct BatchRun: Sendable {
             return .failed(ResultRecord(input: file.relative, status: "error", error: "\(file.path): \(error)"))
         }
     }
-}
-
-/// A lock-protected counter shared by workers.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
-}
-
-/// Outcomes written by index from several workers.
-final class OutcomeStore: @unchecked Sendable {
-    private var items: [BatchRun.Outcome?]
-    private let lock = NSLock()
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ o: BatchRun.Outcome) { lock.lock(); items[i] = o; lock.unlock() }
-    func all() -> [BatchRun.Outcome] { items.map { $0! } }
 }

@@ -15,7 +15,7 @@ public struct HeadProgram: Sendable {
     let logitsName: String
     /// Length of the pooled vector.
     public let channels: Int
-    public let classes: Int
+    public private(set) var classes = 0
     public var nodeCount: Int { nodes.count }
     /// The first non-linear node, for messages.
     public let firstNonLinear: String
@@ -74,10 +74,9 @@ public struct HeadProgram: Sendable {
         }
         guard let k = channels else { throw .headNotLinear(node: pool.name, op: "head without a Gemm or MatMul") }
         var program = HeadProgram(nodes: nodes, constants: constants, pooledName: pooled, logitsName: logits,
-                                  channels: k, classes: 0, firstNonLinear: firstNonLinear ?? pool.name)
-        let probe = try program.logits(pooled: [Float](repeating: 0, count: k))
-        program = HeadProgram(nodes: nodes, constants: constants, pooledName: pooled, logitsName: logits,
-                              channels: k, classes: probe.count, firstNonLinear: program.firstNonLinear)
+                                  channels: k, firstNonLinear: firstNonLinear ?? pool.name)
+        // The class count is the length of the logits: one pass on a zero vector tells it.
+        program.classes = try program.logits(pooled: [Float](repeating: 0, count: k)).count
         return program
     }
 

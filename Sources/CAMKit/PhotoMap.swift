@@ -67,11 +67,18 @@ public struct PhotoMap: Sendable {
     /// resolve interpolation, at 4× the cost for a 2 MP photo.
     public static let localisationPixels = 500_000
 
+    /// The grid boxes are searched on: the photo's size, or the largest grid of the same aspect
+    /// within `localisationPixels`.
+    public var localisationGrid: (width: Int, height: Int) {
+        let pw = geometry.photoWidth, ph = geometry.photoHeight
+        let factor = max(1, (Double(pw * ph) / Double(PhotoMap.localisationPixels)).squareRoot())
+        return (max(1, Int((Double(pw) / factor).rounded())), max(1, Int((Double(ph) / factor).rounded())))
+    }
+
     /// The box and peak in photo pixels, and the share of positive map mass inside the box.
     public func localise(threshold: Float) -> (Localisation, Float?) {
         let pw = geometry.photoWidth, ph = geometry.photoHeight
-        let factor = max(1, (Double(pw * ph) / Double(PhotoMap.localisationPixels)).squareRoot())
-        let gw = max(1, Int((Double(pw) / factor).rounded())), gh = max(1, Int((Double(ph) / factor).rounded()))
+        let (gw, gh) = localisationGrid
         let grid = sampled(width: gw, height: gh)
         var loc = Localisation.find(map: grid, width: gw, height: gh, threshold: threshold)
         let mass = loc.box.map { Explainer.massInside(grid, width: gw, box: $0) }

@@ -67,12 +67,3 @@ public struct EvaluationSummary: Codable, Sendable {
         case meanDeletion = "mean_deletion", meanInsertion = "mean_insertion"
     }
 }
-
-/// Evaluations written by index from several workers.
-final class EvaluationStore: @unchecked Sendable {
-    private var items: [ImageEvaluation?]
-    private let lock = NSLock()
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ e: ImageEvaluation) { lock.lock(); items[i] = e; lock.unlock() }
-    func all() -> [ImageEvaluation] { items.map { $0! } }
-}

@@ -39,19 +39,11 @@ public struct Evaluator: Sendable {
     public func evaluateAll(_ truth: GroundTruth, photosFolder: String, jobs: Int,
                             progress: @escaping @Sendable (Int, ImageEvaluation) -> Void) -> [ImageEvaluation] {
         let files = truth.files
-        let store = EvaluationStore(count: files.count)
-        let next = Counter(), done = Counter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, files.count))) { _ in
-            let session = classifier.makeSession()
-            while true {
-                let i = next.increment() - 1
-                if i >= files.count { break }
-                let r = evaluate(files[i], photoPath: photosFolder + "/" + files[i], objects: truth.objects[files[i]]!, session: session)
-                store.set(i, r)
-                progress(done.increment(), r)
-            }
+        return WorkerPool.map(count: files.count, workers: jobs, state: { classifier.makeSession() }) { session, i in
+            evaluate(files[i], photoPath: photosFolder + "/" + files[i], objects: truth.objects[files[i]]!, session: session)
+        } finished: { done, _, r in
+            progress(done, r)
         }
-        return store.all()
     }
 
     public func evaluate(_ file: String, photoPath: String, objects: [GroundTruth.Object], session: ClassifierSession) -> ImageEvaluation {
@@ -77,15 +69,17 @@ public struct Evaluator: Sendable {
             throw CAMError.badGroundTruth(path: o.source, detail: "box \(o.box) of \(r.file) lies outside its \(photo.width)×\(photo.height) photo")
         }
         r.label = objects.first?.label
-        if let label = r.label, classIndex(of: label) == nil {
-            throw CAMError.badGroundTruth(path: objects[0].source, detail: "label '\(label)' of \(r.file) is not a class of the model (\(classifier.head.classes) classes; labels must match the labels file)")
+        if let label = r.label {
+            guard let c = classIndex(of: label) else {
+                throw CAMError.badGroundTruth(path: objects[0].source, detail: "label '\(label)' of \(r.file) is not a class of the model (\(classifier.head.classes) classes; labels must match the labels file)")
+            }
+            r.gtClass = c
         }
         let (tensor, geometry) = Preprocessor(config: classifier.config).prepare(photo)
         let (logits, features, head) = try session.run(tensor)
         let top1 = logits.indices.max { logits[$0] != logits[$1] ? logits[$0] < logits[$1] : $0 > $1 }!
         r.top1 = top1
         r.top1Label = classifier.label(top1)
-        r.gtClass = r.label.flatMap(classIndex(of:))
         let truth = objects.map(\.box)
         let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings.explain)
         func photoMap(_ c: Int) throws -> (PhotoMap, Bool) {
@@ -128,8 +122,7 @@ public struct Evaluator: Sendable {
     /// localisation grid for photos over 0.5 MP, with the boxes scaled to it).
     static func sweepIoUs(_ map: PhotoMap, truth: [[Int]]) -> [Double] {
         let pw = map.geometry.photoWidth, ph = map.geometry.photoHeight
-        let factor = max(1, (Double(pw * ph) / Double(PhotoMap.localisationPixels)).squareRoot())
-        let gw = max(1, Int((Double(pw) / factor).rounded())), gh = max(1, Int((Double(ph) / factor).rounded()))
+        let (gw, gh) = map.localisationGrid
         let sx = Double(gw) / Double(pw), sy = Double(gh) / Double(ph)
         let scaled = truth.map { b in [Int(Double(b[0]) * sx), Int(Double(b[1]) * sy), min(gw - 1, Int(Double(b[2]) * sx)), min(gh - 1, Int(Double(b[3]) * sy))] }
         let values = map.sampled(width: gw, height: gh).map { max($0, 0) }

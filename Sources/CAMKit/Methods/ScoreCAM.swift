@@ -13,11 +13,7 @@ public enum ScoreCAM {
 
     /// α_k for class c: softmax over channels of the masked inputs' logits of c.
     static func weights(_ scores: [[Float]], classIndex c: Int) -> [Float] {
-        let column = scores.map { $0[c] }
-        let m = column.max() ?? 0
-        let e = column.map { expf($0 - m) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+        Explainer.softmax(scores.map { $0[c] })
     }
 
     /// The logits of the K masked inputs; `forward` returns the logits of each image of a batch [B, 3, H, W].
