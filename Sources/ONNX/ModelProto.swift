@@ -205,7 +205,7 @@ public struct AttributeProto: Sendable, Equatable {
                 var graph = g ?? GraphProto()
                 try graph.merge(from: &sub)
                 g = graph
-            case 7: try r.appendFixed32s(tag, "AttributeProto.floats", into: &floats) { Float(bitPattern: $0) }
+            case 7: try r.appendFixed(tag, "AttributeProto.floats", as: UInt32.self, into: &floats) { Float(bitPattern: $0) }
             case 8: try r.appendVarints(tag, "AttributeProto.ints", into: &ints) { Int64(bitPattern: $0) }
             case 9: strings.append(try r.bytes(tag, "AttributeProto.strings"))
             case 10:
@@ -294,13 +294,13 @@ public struct TensorProto: Sendable, Equatable {
             switch tag.field {
             case 1: try r.appendVarints(tag, "TensorProto.dims", into: &dims) { Int64(bitPattern: $0) }
             case 2: dataType = try r.int32(tag, "TensorProto.data_type")
-            case 4: try r.appendFixed32s(tag, "TensorProto.float_data", into: &floatData) { Float(bitPattern: $0) }
+            case 4: try r.appendFixed(tag, "TensorProto.float_data", as: UInt32.self, into: &floatData) { Float(bitPattern: $0) }
             case 5: try r.appendVarints(tag, "TensorProto.int32_data", into: &int32Data) { Int32(truncatingIfNeeded: $0) }
             case 6: stringData.append(try r.bytes(tag, "TensorProto.string_data"))
             case 7: try r.appendVarints(tag, "TensorProto.int64_data", into: &int64Data) { Int64(bitPattern: $0) }
             case 8: name = try r.string(tag, "TensorProto.name")
             case 9: rawData = try r.bytes(tag, "TensorProto.raw_data")
-            case 10: try r.appendFixed64s(tag, "TensorProto.double_data", into: &doubleData) { Double(bitPattern: $0) }
+            case 10: try r.appendFixed(tag, "TensorProto.double_data", as: UInt64.self, into: &doubleData) { Double(bitPattern: $0) }
             case 11: try r.appendVarints(tag, "TensorProto.uint64_data", into: &uint64Data) { $0 }
             case 13:
                 var sub = try r.message(tag, "TensorProto.external_data")

@@ -137,22 +137,19 @@ struct WireReader {
         return WireTag(field: Int(number), wireType: Int(key & 7), offset: at)
     }
 
-    /// Reads a little-endian 4-byte value.
-    mutating func readFixed32(_ field: String) throws(ONNXWireError) -> UInt32 {
-        guard end - offset >= 4 else { throw .truncated(offset: offset, field: field) }
-        var value: UInt32 = 0
-        for i in 0..<4 { value |= UInt32(buffer[offset + i]) << UInt32(8 * i) }
-        offset += 4
+    /// Reads a little-endian fixed-width value (UInt32 for fixed32, UInt64 for fixed64).
+    mutating func readFixed<W: FixedWidthInteger & UnsignedInteger>(_ field: String, as _: W.Type = W.self) throws(ONNXWireError) -> W {
+        let size = MemoryLayout<W>.size
+        guard end - offset >= size else { throw .truncated(offset: offset, field: field) }
+        var value: W = 0
+        for i in 0..<size { value |= W(buffer[offset + i]) << (8 * i) }
+        offset += size
         return value
     }
 
-    /// Reads a little-endian 8-byte value.
-    mutating func readFixed64(_ field: String) throws(ONNXWireError) -> UInt64 {
-        guard end - offset >= 8 else { throw .truncated(offset: offset, field: field) }
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(buffer[offset + i]) << UInt64(8 * i) }
-        offset += 8
-        return value
+    /// The wire type of a fixed-width field of W's size.
+    static func fixedWireType<W: FixedWidthInteger>(_: W.Type) -> Int {
+        W.bitWidth == 32 ? WireType.fixed32 : WireType.fixed64
     }
 
     /// Reads a length prefix and returns the absolute byte range of the payload, consuming it.
@@ -173,9 +170,9 @@ struct WireReader {
         // A literal label: no string is built on the hot (successful) path.
         switch tag.wireType {
         case WireType.varint: _ = try readVarint("unknown field")
-        case WireType.fixed64: _ = try readFixed64("unknown field")
+        case WireType.fixed64: _ = try readFixed("unknown field", as: UInt64.self)
         case WireType.lengthDelimited: _ = try readLengthDelimited("unknown field")
-        case WireType.fixed32: _ = try readFixed32("unknown field")
+        case WireType.fixed32: _ = try readFixed("unknown field", as: UInt32.self)
         case WireType.startGroup, WireType.endGroup: throw .unsupportedGroup(offset: tag.offset)
         default: throw .invalidWireType(tag.wireType, offset: tag.offset, field: "unknown field \(tag.field)")
         }
@@ -205,7 +202,7 @@ struct WireReader {
     /// Reads a `float` scalar field.
     mutating func float(_ tag: WireTag, _ field: String) throws(ONNXWireError) -> Float {
         try expect(tag, WireType.fixed32, field)
-        return Float(bitPattern: try readFixed32(field))
+        return Float(bitPattern: try readFixed(field, as: UInt32.self))
     }
 
     /// Reads a `bytes` field as a fresh array (a single memcpy).
@@ -244,47 +241,26 @@ struct WireReader {
         }
     }
 
-    /// Appends a repeated 4-byte field, accepting both packed and unpacked encodings.
-    mutating func appendFixed32s<T>(
-        _ tag: WireTag, _ field: String, into out: inout [T], _ convert: (UInt32) -> T
+    /// Appends a repeated fixed-width field (W = UInt32 for fixed32, UInt64 for fixed64),
+    /// accepting both packed and unpacked encodings.
+    mutating func appendFixed<W: FixedWidthInteger & UnsignedInteger, T>(
+        _ tag: WireTag, _ field: String, as _: W.Type, into out: inout [T], _ convert: (W) -> T
     ) throws(ONNXWireError) {
+        let size = MemoryLayout<W>.size
         if tag.wireType == WireType.lengthDelimited {
             let range = try readLengthDelimited(field)
-            guard range.count % 4 == 0 else {
+            guard range.count % size == 0 else {
                 throw .invalidPackedLength(range.count, offset: tag.offset, field: field)
             }
-            out.reserveCapacity(out.count + range.count / 4)
+            out.reserveCapacity(out.count + range.count / size)
             buffer.withUnsafeBytes { raw in
-                for position in stride(from: range.lowerBound, to: range.upperBound, by: 4) {
-                    let bits = raw.loadUnaligned(fromByteOffset: position, as: UInt32.self)
-                    out.append(convert(UInt32(littleEndian: bits)))
+                for position in stride(from: range.lowerBound, to: range.upperBound, by: size) {
+                    out.append(convert(W(littleEndian: raw.loadUnaligned(fromByteOffset: position, as: W.self))))
                 }
             }
         } else {
-            try expect(tag, WireType.fixed32, field)
-            out.append(convert(try readFixed32(field)))
-        }
-    }
-
-    /// Appends a repeated 8-byte field, accepting both packed and unpacked encodings.
-    mutating func appendFixed64s<T>(
-        _ tag: WireTag, _ field: String, into out: inout [T], _ convert: (UInt64) -> T
-    ) throws(ONNXWireError) {
-        if tag.wireType == WireType.lengthDelimited {
-            let range = try readLengthDelimited(field)
-            guard range.count % 8 == 0 else {
-                throw .invalidPackedLength(range.count, offset: tag.offset, field: field)
-            }
-            out.reserveCapacity(out.count + range.count / 8)
-            buffer.withUnsafeBytes { raw in
-                for position in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
-                    let bits = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                    out.append(convert(UInt64(littleEndian: bits)))
-                }
-            }
-        } else {
-            try expect(tag, WireType.fixed64, field)
-            out.append(convert(try readFixed64(field)))
+            try expect(tag, Self.fixedWireType(W.self), field)
+            out.append(convert(try readFixed(field, as: W.self)))
         }
     }
 }
