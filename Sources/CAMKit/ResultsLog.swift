@@ -34,19 +34,24 @@ public final class ResultsLog: @unchecked Sendable {
 public enum StaleTemporaries {
     /// Returns the paths removed.
     @discardableResult
-    public static func clean(_ folder: String, minimumAge: TimeInterval = 0) -> [String] {
+    public static func clean(_ folder: String, abandonedAfter: TimeInterval = 3600) -> [String] {
         var removed: [String] = []
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         for case let relative as String in walker {
             let name = (relative as NSString).lastPathComponent
             guard name.hasPrefix(AtomicFile.temporaryPrefix) else { continue }
-            // .camkit-tmp-<pid>-<random>-<name>: keep files of live writers (another process may share the folder).
-            let pidText = name.dropFirst(AtomicFile.temporaryPrefix.count).prefix { $0 != "-" }
-            if let pid = Int32(pidText), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+            // .camkit-tmp-<pid>.<host>-<random>-<name>: on this host, keep the files of live
+            // writers (another process may share the folder); another host's writer cannot be
+            // asked, so its files go only when older than `abandonedAfter` (a write takes seconds).
             let path = folder + "/" + relative
-            if minimumAge > 0 {
+            let tag = name.dropFirst(AtomicFile.temporaryPrefix.count).prefix { $0 != "-" }
+            let ownTag = AtomicFile.writerTag
+            let sameHost = tag.drop { $0 != "." } == ownTag.drop { $0 != "." }
+            if sameHost {
+                if let pid = Int32(tag.prefix { $0 != "." }), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+            } else {
                 guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
-                      Date().timeIntervalSince(modified) > minimumAge else { continue }
+                      Date().timeIntervalSince(modified) > abandonedAfter else { continue }
             }
             if unlink(path) == 0 { removed.append(path) }
         }

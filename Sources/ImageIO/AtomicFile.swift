@@ -8,10 +8,19 @@ public enum AtomicFile {
     /// Prefix of temporary files, so that tools and tests can recognise leftovers.
     public static let temporaryPrefix = ".camkit-tmp-"
 
+    /// Who writes this process's temporaries: `<pid>.<host>`, so that a folder shared by
+    /// several machines (shards) can tell its own dead writers from other hosts' live ones.
+    public static let writerTag: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "host"
+        return "\(getpid())." + String(host.filter { $0.isLetter || $0.isNumber }.prefix(32))
+    }()
+
     /// Writes `bytes` to `path` atomically. On failure nothing is left behind.
     public static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
         let (folder, name) = split(path)
-        let temp = folder + temporaryPrefix + String(getpid()) + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "-" + name
+        let temp = folder + temporaryPrefix + writerTag + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "-" + name
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw FileError(errno: errno) }
         var written = 0

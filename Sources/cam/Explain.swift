@@ -108,9 +108,7 @@ struct Explain: ParsableCommand {
             Console.error("cam: \(out): output folder is not writable")
             throw ExitCode(2)
         }
-        // Shards may share one folder across machines, where process ids say nothing: there only
-        // temporaries older than an hour are taken for a killed run's.
-        StaleTemporaries.clean(out, minimumAge: part == nil ? 0 : 3600)
+        StaleTemporaries.clean(out)
         var (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
         for m in missing { Console.error("cam: \(m): no such file or folder") }
         let names = ReportWriter.Names(shard: part)

@@ -1,5 +1,6 @@
 @testable import CAMKit
 import Foundation
+import ImageIO
 import Testing
 import TestSupport
 
@@ -35,6 +36,25 @@ struct ShardTests {
             sizes[owners[0].index] += 1
         }
         #expect(sizes.allSatisfy { (400...600).contains($0) }, "balanced: \(sizes)")
+    }
+
+    /// In a folder shared by machines, another host's temporaries are a live writer's until
+    /// they are old; this host's are cleaned as soon as their writer is gone.
+    @Test func staleTemporariesOfOtherHostsWaitForTheirAge() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-tmp-\(UUID().uuidString)").path
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        let host = AtomicFile.writerTag.drop { $0 != "." }
+        // pid 2^22 + 1 is above Linux's pid_max default, so no process has it.
+        let deadHere = ".camkit-tmp-4194305\(host)-a-x.png"
+        let freshElsewhere = ".camkit-tmp-4194305.otherhost-b-y.png"
+        let oldElsewhere = ".camkit-tmp-4194305.otherhost-c-z.png"
+        for name in [deadHere, freshElsewhere, oldElsewhere] { try Data([1]).write(to: URL(fileURLWithPath: dir + "/" + name)) }
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: dir + "/" + oldElsewhere)
+        let removed = StaleTemporaries.clean(dir).map { ($0 as NSString).lastPathComponent }.sorted()
+        #expect(removed == [deadHere, oldElsewhere].sorted())
+        #expect(fm.fileExists(atPath: dir + "/" + freshElsewhere))
     }
 
     /// Three shards (two sharing a folder) merged into a fourth folder equal one process's run.
