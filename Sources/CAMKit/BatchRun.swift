@@ -8,7 +8,7 @@ import Inference
 public struct BatchRun: Sendable {
     public var classifier: Classifier
     public var settings: ExplainSettings
-    public var outputFolder: String
+    public var output: OutputFolder
     public var jobs: Int
     public var skipExisting = false
     /// Per-stage time, summed over photos.
@@ -18,11 +18,32 @@ public struct BatchRun: Sendable {
     /// Called after each photo with (done, total, record).
     public var progress: (@Sendable (Int, Int, ResultRecord) -> Void)?
 
-    public init(classifier: Classifier, settings: ExplainSettings, outputFolder: String, jobs: Int) {
+    public init(classifier: Classifier, settings: ExplainSettings, output: OutputFolder, jobs: Int) {
         self.classifier = classifier
         self.settings = settings
-        self.outputFolder = outputFolder
+        self.output = output
         self.jobs = jobs
+    }
+
+    /// Written into each overlay's "Comment": what made its pixels (camkit's version, the
+    /// model's SHA-256, its preprocessing, the method and the overlay settings), so that
+    /// `--skip-existing` keeps only overlays the current settings would draw the same.
+    public var overlayComment: String {
+        let c = classifier.config, s = settings, o = settings.overlay
+        let recipe = [CAMKitVersion.string, classifier.modelSHA256, c.resize.rawValue, String(c.inputSize), String(c.stride),
+                      c.interpolation.rawValue, c.channelOrder.rawValue, "\(c.mean)", "\(c.std)", s.method.rawValue,
+                      "\(s.eigenSmooth)", "\(s.augSmooth)", o.colormap.rawValue, "\(o.alpha)", "\(o.threshold.map { "\($0)" } ?? "none")",
+                      "\(s.drawBoxes)", "\(s.boxThreshold)"].joined(separator: "|")
+        return "camkit overlay settings " + String(SHA256.hex(of: Array(recipe.utf8)).prefix(32))
+    }
+
+    /// Whether the overlay at `relative` can be kept by `--skip-existing`: a regular file that
+    /// decodes, has the photo's size and was made with these settings.
+    func keepsOverlay(_ relative: String, width: Int, height: Int, comment: String) -> Bool {
+        guard let bytes = output.readRegularFile(relative),
+              PNGTextChunks.value(of: "Comment", in: bytes) == comment,
+              let image = try? ImageDecoder.decode(bytes: bytes, path: relative) else { return false }
+        return image.width == width && image.height == height
     }
 
     /// Outcome of one file.
@@ -33,9 +54,9 @@ public struct BatchRun: Sendable {
     }
 
     public func run(_ files: [InputFile]) -> [Outcome] {
-        let outputs = OutputGuard(root: outputFolder)
+        let comment = overlayComment
         return WorkerPool.map(count: files.count, workers: jobs, state: { classifier.makeSession() }) { session, i in
-            process(files[i], session: session, outputs: outputs)
+            process(files[i], session: session, comment: comment)
         } finished: { n, i, outcome in
             switch outcome {
             case .explained(let r), .failed(let r):
@@ -46,9 +67,9 @@ public struct BatchRun: Sendable {
         }
     }
 
-    func process(_ file: InputFile, session: ClassifierSession, outputs: OutputGuard) -> Outcome {
+    func process(_ file: InputFile, session: ClassifierSession, comment: String) -> Outcome {
         let bytes: [UInt8]
-        do { bytes = try times.measure(.read) { () throws(ImageError) -> [UInt8] in try ImageDecoder.readFile(file.path) } } catch {
+        do { bytes = try times.measure(.read) { () throws(ImageError) -> [UInt8] in try ImageDecoder.readFile(location: file.location, path: file.path) } } catch {
             return .failed(ResultRecord(input: file.relative, status: "error", error: error.description))
         }
         if ImageFormat.sniff(bytes) == nil && !InputScanner.looksLikeImage(file.path) {
@@ -61,20 +82,20 @@ public struct BatchRun: Sendable {
             for m in e.maps {
                 let label = classifier.label(m.index)
                 let overlayName = OutputNames.overlay(relative: file.relative, index: m.index, label: label)
-                let overlayPath = outputFolder + "/" + overlayName
-                try outputs.prepare(overlayPath)
-                if !(skipExisting && FileManager.default.fileExists(atPath: overlayPath)) {
+                if !(skipExisting && keepsOverlay(overlayName, width: photo.width, height: photo.height, comment: comment)) {
                     var image = times.measure(.overlay) { settings.overlay.render(photo: photo, map: m.photoMap) }
                     if settings.drawBoxes, let box = m.localisation.box { Overlay.drawBox(&image, box: box) }
-                    try times.measure(.encode) { try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: overlayPath) }
+                    let encoder = PNGEncoder(software: "camkit \(CAMKitVersion.string)", comment: comment)
+                    try times.measure(.encode) { try encoder.write(image, to: overlayName, in: output) }
                 }
                 var rawName: String?
                 if settings.saveRaw {
-                    rawName = OutputNames.raw(relative: file.relative, index: m.index, label: label)
+                    let name = OutputNames.raw(relative: file.relative, index: m.index, label: label)
                     let t = Tensor(shape: [m.raw.height, m.raw.width], data: m.raw.values)
-                    do { try AtomicFile.write(NPYFile.encode(t), to: outputFolder + "/" + rawName!) } catch {
-                        throw ImageError.unwritable(path: outputFolder + "/" + rawName!, reason: error.reason)
+                    do { try output.write(NPYFile.encode(t), to: name) } catch {
+                        throw ImageError.unwritable(path: output.display(name), reason: error.reason)
                     }
+                    rawName = name
                 }
                 explained.append(ExplainedClass(index: m.index, label: label, overlay: overlayName, raw: rawName,
                                                 box: m.localisation.box, peak: m.localisation.peak, flat: m.flat, massInBox: m.massInBox))

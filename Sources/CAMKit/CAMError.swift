@@ -14,6 +14,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case camNeedsLinearHead(node: String)
     /// Shard reports that cannot be merged.
     case mergeFailed(path: String, detail: String)
+    /// Fitting the photo to the model would need a resized image or model input over the limits.
+    case photoTooLargeForModel(width: Int, height: Int, resized: Int, input: Int)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badGroundTruth(path, detail): return "\(path): bad ground truth (\(detail))"
         case let .badShard(text, reason): return "--shard \(text): \(reason)"
         case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"
+        case let .photoTooLargeForModel(w, h, resized, input):
+            return "a \(w)x\(h) photo would be resized to \(resized) pixels for a model input of \(input) pixels, over the limits of \(Geometry.maxResizedPixels) and \(Geometry.maxInputPixels) (a --size too large for this aspect ratio?)"
         }
     }
 }

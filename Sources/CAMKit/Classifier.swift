@@ -38,6 +38,11 @@ public final class Classifier: Sendable {
                 throw CAMError.badLabels(path: labelFile, detail: "cannot read")
             }
             labels = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            // A labels file for another model would put wrong names on every class: refuse it
+            // (heads whose class count is known only after a run are checked by their first run).
+            if head.classes > 0 && labels.count != head.classes {
+                throw CAMError.badLabels(path: labelFile, detail: "\(labels.count) labels for a model with \(head.classes) classes")
+            }
         } else {
             labels = []
         }

@@ -108,7 +108,7 @@ public enum Explainer {
     public static func explain(_ photo: RGBImage, session: ClassifierSession, settings: ExplainSettings,
                                times: StageTimes = StageTimes()) throws -> PhotoExplanation {
         let c = session.classifier
-        let (tensor, geometry) = times.measure(.preprocess) { Preprocessor(config: c.config).prepare(photo) }
+        let (tensor, geometry) = try times.measure(.preprocess) { () throws(CAMError) -> (Tensor, Geometry) in try Preprocessor(config: c.config).prepare(photo) }
         let (logits, features, head) = try times.measure(.forward) { try session.run(tensor) }
         let probabilities = softmax(logits)
         let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }

@@ -21,6 +21,18 @@ public struct Geometry: Sendable, Equatable, Codable {
     /// The long side in `full` mode is capped at this multiple of the model size.
     public static let maxLongSideFactor = 4
 
+    /// The most pixels a photo is resized to (64 MP), and the largest model input (4096², 16 MP):
+    /// beyond these the activations alone would outgrow the machine.
+    public static let maxResizedPixels = 1 << 26
+    public static let maxInputPixels = 1 << 24
+
+    /// Whether the resized photo and the model input stay within the limits.
+    public var isWithinLimits: Bool {
+        resizedWidth.multipliedReportingOverflow(by: resizedHeight).partialValue <= Geometry.maxResizedPixels
+            && resizedWidth <= Geometry.maxResizedPixels && resizedHeight <= Geometry.maxResizedPixels
+            && inputWidth * inputHeight <= Geometry.maxInputPixels
+    }
+
     /// Plans the geometry for a photo.
     public static func plan(photoWidth w: Int, photoHeight h: Int, size: Int, stride: Int, mode: ResizeMode) -> Geometry {
         switch mode {

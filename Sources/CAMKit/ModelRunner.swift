@@ -59,12 +59,14 @@ public enum ModelRunner {
                              + String(format: " %8.3f ms/run  %5.1f%%", row.seconds * 1e3 / Double(max(repeats, 1)), row.seconds / total * 100))
             }
         }
-        try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
+        let folder: OutputFolder
+        do { folder = try OutputFolder(outputFolder) } catch { throw RunError.write(path: outputFolder, reason: error.reason) }
         for name in wanted {
             let t = results[name]!
             let safe = name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" }
-            let path = outputFolder + "/" + String(safe) + ".npy"
-            do { try AtomicFile.write(NPYFile.encode(t), to: path) } catch { throw RunError.write(path: path, reason: error.reason) }
+            let file = String(safe) + ".npy"
+            let path = folder.display(file)
+            do { try folder.write(NPYFile.encode(t), to: file) } catch { throw RunError.write(path: path, reason: error.reason) }
             lines.append("\(name) \(t.shape) -> \(path)")
         }
         return lines

@@ -68,6 +68,11 @@ public struct ModelSidecar: Codable, Sendable, Equatable {
         }
     }
 
+    /// The model input sizes camkit accepts, from a sidecar or `--size`.
+    public static let inputSizeRange = 8...4096
+    /// The strides camkit accepts.
+    public static let strideRange = 1...512
+
     /// Parses sidecar JSON; `path` names the file in errors.
     public static func parse(_ data: Data, path: String) throws(CAMError) -> ModelSidecar {
         let sidecar: ModelSidecar
@@ -82,8 +87,8 @@ public struct ModelSidecar: Codable, Sendable, Equatable {
     func validate(path: String) throws(CAMError) {
         func bad(_ detail: String) -> CAMError { .badSidecar(path: path, detail: detail) }
         guard schemaVersion == 1 else { throw bad("schema_version \(schemaVersion) (this camkit reads 1)") }
-        guard (8...4096).contains(inputSize) else { throw bad("input_size \(inputSize) outside 8...4096") }
-        guard (1...512).contains(stride) else { throw bad("stride \(stride) outside 1...512") }
+        guard Self.inputSizeRange.contains(inputSize) else { throw bad("input_size \(inputSize) outside \(Self.inputSizeRange)") }
+        guard Self.strideRange.contains(stride) else { throw bad("stride \(stride) outside \(Self.strideRange)") }
         guard mean.count == 3, std.count == 3 else { throw bad("mean and std need 3 values each") }
         guard mean.allSatisfy({ $0.isFinite }), std.allSatisfy({ $0.isFinite && $0 != 0 }) else { throw bad("mean/std must be finite and std non-zero") }
         if let labels, labels.hasPrefix("/") || labels.split(separator: "/").contains("..") {

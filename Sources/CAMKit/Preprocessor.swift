@@ -7,9 +7,15 @@ public struct Preprocessor: Sendable {
 
     public init(config: ModelSidecar) { self.config = config }
 
-    /// The tensor and the geometry that placed it.
-    public func prepare(_ photo: RGBImage) -> (Tensor, Geometry) {
+    /// The tensor and the geometry that placed it; refuses photos whose resized size is over
+    /// `Geometry`'s limits (an extreme aspect ratio in `crop` mode, a huge `--size`).
+    public func prepare(_ photo: RGBImage) throws(CAMError) -> (Tensor, Geometry) {
         let g = Geometry.plan(photoWidth: photo.width, photoHeight: photo.height, size: config.inputSize, stride: config.stride, mode: config.resize)
+        guard g.isWithinLimits else {
+            throw .photoTooLargeForModel(width: photo.width, height: photo.height,
+                                         resized: g.resizedWidth.multipliedReportingOverflow(by: g.resizedHeight).partialValue,
+                                         input: g.inputWidth * g.inputHeight)
+        }
         var image = photo
         if !g.isIdentity {
             let filter: Resampler.Filter = config.interpolation == .bicubic ? .bicubic : .bilinear

@@ -23,21 +23,21 @@ public enum ReportWriter {
 
     /// Records are written sorted by input path (stable), so that a run's reports do not depend
     /// on the order of its arguments and merged shards equal one process's run.
-    public static func writeAll(records: [ResultRecord], folder: String, manifest: [String: Any], html: Bool,
+    public static func writeAll(records: [ResultRecord], folder: OutputFolder, manifest: [String: Any], html: Bool,
                                 names: Names = Names()) throws {
         let enc = encoder()
         var lines = ""
         let records = sortedByInput(records)
         for r in records { lines += String(decoding: try enc.encode(r), as: UTF8.self) + "\n" }
-        try write(lines, folder + "/" + names.results)
-        try write(csv(records), folder + "/" + names.csv)
+        try write(lines, names.results, in: folder)
+        try write(csv(records), names.csv, in: folder)
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        try write(String(decoding: data, as: UTF8.self) + "\n", folder + "/" + names.manifest)
+        try write(String(decoding: data, as: UTF8.self) + "\n", names.manifest, in: folder)
         if html {
             let model = (manifest["model"] as? [String: Any])?["name"] as? String ?? "model"
             let settings = manifest["settings"] as? [String: Any] ?? [:]
             let summary = "\(records.count) photos · \(model) · method \(manifest["method"] ?? "cam") · resize \(settings["resize"] ?? "?") · colormap \(settings["colormap"] ?? "?")"
-            try write(Gallery.html(records: records, summary: summary), folder + "/" + names.gallery)
+            try write(Gallery.html(records: records, summary: summary), names.gallery, in: folder)
         }
     }
 
@@ -46,12 +46,15 @@ public enum ReportWriter {
             .map(\.element)
     }
 
-    static func write(_ text: String, _ path: String) throws {
-        do { try AtomicFile.write(text: text, to: path) } catch { throw ImageError.unwritable(path: path, reason: error.reason) }
+    static func write(_ text: String, _ name: String, in folder: OutputFolder) throws {
+        do { try folder.write(text: text, to: name) } catch { throw ImageError.unwritable(path: folder.display(name), reason: error.reason) }
     }
 
-    static func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    /// A CSV field: control characters escaped (one record per line, nothing for a terminal to
+    /// interpret), quoted when it holds a comma or a quote.
+    static func csvField(_ raw: String) -> String {
+        let s = DisplayText.escaped(raw)
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     static func csv(_ records: [ResultRecord]) -> String {

@@ -12,10 +12,12 @@ public final class ResultsLog: @unchecked Sendable {
     private let lock = NSLock()
     private let encoder = ReportWriter.encoder()
 
-    /// Truncates (or creates) `path` for appending.
-    public init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        if fd < 0 { throw ImageError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+    /// Starts an empty `name` in `folder`. The new file replaces whatever stood at the name
+    /// (a symlink, a FIFO, a hard link to another file) without writing through it.
+    public init(folder: OutputFolder, name: String) throws(ImageError) {
+        do { fd = try folder.createForAppending(name) } catch {
+            throw .unwritable(path: folder.display(name), reason: error.reason)
+        }
     }
 
     deinit { close(fd) }
@@ -32,29 +34,9 @@ public final class ResultsLog: @unchecked Sendable {
 
 /// Removes temporary files that a killed run left in the output tree (their writer is gone).
 public enum StaleTemporaries {
-    /// Returns the paths removed.
+    /// Returns the paths removed; see `OutputFolder.removeStaleTemporaries`.
     @discardableResult
-    public static func clean(_ folder: String, abandonedAfter: TimeInterval = 3600) -> [String] {
-        var removed: [String] = []
-        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
-        for case let relative as String in walker {
-            let name = (relative as NSString).lastPathComponent
-            guard name.hasPrefix(AtomicFile.temporaryPrefix) else { continue }
-            // .camkit-tmp-<pid>.<host>-<random>-<name>: on this host, keep the files of live
-            // writers (another process may share the folder); another host's writer cannot be
-            // asked, so its files go only when older than `abandonedAfter` (a write takes seconds).
-            let path = folder + "/" + relative
-            let tag = name.dropFirst(AtomicFile.temporaryPrefix.count).prefix { $0 != "-" }
-            let ownTag = AtomicFile.writerTag
-            let sameHost = tag.drop { $0 != "." } == ownTag.drop { $0 != "." }
-            if sameHost {
-                if let pid = Int32(tag.prefix { $0 != "." }), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
-            } else {
-                guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
-                      Date().timeIntervalSince(modified) > abandonedAfter else { continue }
-            }
-            if unlink(path) == 0 { removed.append(path) }
-        }
-        return removed
+    public static func clean(_ folder: String, abandonedAfter: Double = 3600) -> [String] {
+        (try? OutputFolder(folder, create: false))?.removeStaleTemporaries(abandonedAfter: abandonedAfter) ?? []
     }
 }

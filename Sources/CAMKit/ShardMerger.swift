@@ -67,16 +67,17 @@ public struct ShardMerger {
                                        detail: "missing shard(s) " + absent.map { "\($0)-of-\(n)" }.joined(separator: ", "))
         }
         let shards = (0..<n).map { byIndex[$0]! }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let folder: OutputFolder
+        do { folder = try OutputFolder(output) } catch { throw ImageError.unwritable(path: output, reason: error.reason) }
         var copied = 0
-        for s in shards { copied += try copyOutputs(of: s) }
+        for s in shards { copied += try copyOutputs(of: s, into: folder) }
         var manifest = shards[0].manifest
         manifest.removeValue(forKey: "shard")
         for key in ["inputs", "failed", "skipped"] {
             manifest[key] = shards.reduce(0) { $0 + ($1.manifest[key] as? Int ?? 0) }
         }
         let records = shards.flatMap(\.records)
-        try ReportWriter.writeAll(records: records, folder: output, manifest: manifest, html: html)
+        try ReportWriter.writeAll(records: records, folder: folder, manifest: manifest, html: html)
         return Summary(shards: n, records: records.count, copied: copied, failed: manifest["failed"] as? Int ?? 0)
     }
 
@@ -150,24 +151,25 @@ public struct ShardMerger {
     }
 
     /// Copies a shard's overlays and raw maps into the output folder unless they are already there.
-    func copyOutputs(of s: Found) throws -> Int {
+    func copyOutputs(of s: Found, into folder: OutputFolder) throws -> Int {
         let from = URL(fileURLWithPath: s.folder).resolvingSymlinksInPath().path
         let to = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
         if from == to { return 0 }
-        let guardian = OutputGuard(root: output)
+        let shardFolder: OutputFolder
+        do { shardFolder = try OutputFolder(s.folder, create: false) } catch {
+            throw CAMError.mergeFailed(path: s.folder, detail: error.reason)
+        }
         var copied = 0
         for r in s.records {
             for e in r.explained ?? [] {
                 for name in [e.overlay, e.raw].compactMap({ $0 }) {
-                    let source = s.folder + "/" + name, target = output + "/" + name
-                    guard FileManager.default.fileExists(atPath: source) else {
-                        throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing")
+                    // Read without following links: a shard folder's entries must be its own files.
+                    let source = s.folder + "/" + name
+                    guard let bytes = shardFolder.readRegularFile(name) else {
+                        throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing or not a regular file")
                     }
-                    try guardian.prepare(target)
-                    let bytes: [UInt8]
-                    do { bytes = try FileBytes.read(source) } catch { throw ImageError.unreadable(path: source, reason: error.reason) }
-                    do { try AtomicFile.write(bytes, to: target) } catch {
-                        throw ImageError.unwritable(path: target, reason: error.reason)
+                    do { try folder.write(bytes, to: name) } catch {
+                        throw ImageError.unwritable(path: folder.display(name), reason: error.reason)
                     }
                     copied += 1
                 }

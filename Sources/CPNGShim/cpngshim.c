@@ -139,7 +139,7 @@ static void flush_memory(png_structp png) { (void)png; }
 
 int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                 int bit_depth, int level, int filters, int strategy, const char *software,
-                uint8_t **out, size_t *out_size, char *err, size_t errlen) {
+                const char *comment, uint8_t **out, size_t *out_size, char *err, size_t errlen) {
     *out = NULL;
     *out_size = 0;
     int color_type;
@@ -169,14 +169,22 @@ int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int chan
     if (filters != 0) png_set_filter(png, PNG_FILTER_TYPE_BASE, filters);
     png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_text texts[2];
+    int ntexts = 0;
+    memset(texts, 0, sizeof(texts));
     if (software) {
-        png_text text;
-        memset(&text, 0, sizeof(text));
-        text.compression = PNG_TEXT_COMPRESSION_NONE;
-        text.key = (png_charp)"Software";
-        text.text = (png_charp)software;
-        png_set_text(png, info, &text, 1);
+        texts[ntexts].compression = PNG_TEXT_COMPRESSION_NONE;
+        texts[ntexts].key = (png_charp)"Software";
+        texts[ntexts].text = (png_charp)software;
+        ntexts++;
     }
+    if (comment) {
+        texts[ntexts].compression = PNG_TEXT_COMPRESSION_NONE;
+        texts[ntexts].key = (png_charp)"Comment";
+        texts[ntexts].text = (png_charp)comment;
+        ntexts++;
+    }
+    if (ntexts > 0) png_set_text(png, info, texts, ntexts);
     png_write_info(png, info);
     if (bit_depth == 16) png_set_swap(png);
     size_t rowbytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);

@@ -17,36 +17,11 @@ public enum AtomicFile {
         return "\(getpid())." + String(host.filter { $0.isLetter || $0.isNumber }.prefix(32))
     }()
 
-    /// Writes `bytes` to `path` atomically. On failure nothing is left behind.
+    /// Writes `bytes` to `path` atomically (through `OutputFolder`, so a link at `path` is
+    /// replaced, never followed). On failure nothing is left behind.
     public static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
         let (folder, name) = split(path)
-        let temp = folder + temporaryPrefix + writerTag + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "-" + name
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw FileError(errno: errno) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + written, bytes.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                unlink(temp)
-                throw FileError(errno: code)
-            }
-            written += n
-        }
-        if close(fd) != 0 {
-            let code = errno
-            unlink(temp)
-            throw FileError(errno: code)
-        }
-        if rename(temp, path) != 0 {
-            let code = errno
-            unlink(temp)
-            throw FileError(errno: code)
-        }
+        try OutputFolder(folder.isEmpty ? "." : folder, create: false).write(bytes, to: name)
     }
 
     /// Writes UTF-8 text atomically.

@@ -28,6 +28,21 @@ public enum FileBytes {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw FileError(errno: errno) }
         defer { close(fd) }
+        return try read(descriptor: fd, limit: limit)
+    }
+
+    /// Reads the whole file at a path given as bytes (a name need not be valid UTF-8).
+    public static func read(location: [UInt8], limit: Int = Int.max) throws(FileError) -> [UInt8] {
+        let fd = (location.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer {
+            open($0.baseAddress!, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        }
+        if fd < 0 { throw FileError(errno: errno) }
+        defer { close(fd) }
+        return try read(descriptor: fd, limit: limit)
+    }
+
+    /// Reads the whole file behind an open descriptor (which stays open).
+    public static func read(descriptor fd: Int32, limit: Int = Int.max) throws(FileError) -> [UInt8] {
         var info = stat()
         if fstat(fd, &info) != 0 { throw FileError(errno: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(errno: EISDIR) }

@@ -9,6 +9,11 @@ public enum ImageDecoder {
         do { return try FileBytes.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
     }
 
+    /// Reads the whole file at a path given as bytes; errors show `path`.
+    public static func readFile(location: [UInt8], path: String) throws(ImageError) -> [UInt8] {
+        do { return try FileBytes.read(location: location) } catch { throw .unreadable(path: path, reason: error.reason) }
+    }
+
     /// Decodes `path` to RGB. Errors name the path and the cause.
     public static func decode(path: String, options: DecodeOptions = .init()) throws(ImageError) -> RGBImage {
         try decode(bytes: readFile(path), path: path, options: options)

@@ -31,12 +31,16 @@ public struct PNGEncoder: Sendable {
     public var filter: Filter
     /// Written as the tEXt "Software" chunk; `nil` omits it.
     public var software: String?
+    /// Written as the tEXt "Comment" chunk (camkit records the settings that made an overlay).
+    public var comment: String?
 
-    public init(compressionLevel: Int = 1, filter: Filter = .up, strategy: Strategy = .rle, software: String? = "camkit") {
+    public init(compressionLevel: Int = 1, filter: Filter = .up, strategy: Strategy = .rle, software: String? = "camkit",
+                comment: String? = nil) {
         self.compressionLevel = compressionLevel
         self.filter = filter
         self.strategy = strategy
         self.software = software
+        self.comment = comment
     }
 
     /// The PNG bytes for an RGB image.
@@ -76,7 +80,7 @@ public struct PNGEncoder: Sendable {
         var message = [CChar](repeating: 0, count: 256)
         let rc = cpng_encode(samples.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(width), UInt32(height),
                              Int32(channels), Int32(bitDepth), Int32(compressionLevel), filter.rawValue, strategy.rawValue,
-                             software, &out, &size, &message, message.count)
+                             software, comment, &out, &size, &message, message.count)
         if rc != 0 { throw .encodeFailed(path: path, detail: messageText(message)) }
         defer { free(out) }
         return Array(UnsafeBufferPointer(start: out, count: size))
@@ -86,5 +90,11 @@ public struct PNGEncoder: Sendable {
     public func write(_ image: RGBImage, to path: String) throws(ImageError) {
         let bytes = try encode(image, path: path)
         do { try AtomicFile.write(bytes, to: path) } catch { throw .unwritable(path: path, reason: error.reason) }
+    }
+
+    /// Encodes and writes atomically to `relative` inside an output folder.
+    public func write(_ image: RGBImage, to relative: String, in folder: OutputFolder) throws(ImageError) {
+        let bytes = try encode(image, path: folder.display(relative))
+        do { try folder.write(bytes, to: relative) } catch { throw .unwritable(path: folder.display(relative), reason: error.reason) }
     }
 }

@@ -58,9 +58,12 @@ public enum NPYFile {
         case unsupportedDType(String)
         case fortranOrder
         case truncated(expected: Int, found: Int)
+        /// The header's shape multiplies to more elements than camkit handles (or than an Int holds).
+        case tooLarge(shape: String, limit: Int)
 
         public var description: String {
             switch self {
+            case let .tooLarge(shape, limit): return "shape \(shape) has more than \(limit) elements"
             case .badMagic: return "not a .npy file (bad magic bytes)"
             case .badHeader(let h): return "malformed .npy header: \(h)"
             case .unsupportedDType(let d): return "unsupported .npy dtype \(d) (expected <f4, <f8, |u1, <i4 or <i8)"
@@ -93,8 +96,15 @@ public enum NPYFile {
         if let fortran = value(of: "fortran_order", in: header), fortran.contains("True") { throw .fortranOrder }
         guard let shapeText = value(of: "shape", in: header) else { throw .badHeader(header) }
         let shape = try parseShape(shapeText)
+        // Multiplied with overflow checks: a hostile header must not wrap the byte count.
+        var elements = 1
+        for d in shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= maxElements else { throw .tooLarge(shape: shapeText, limit: maxElements) }
+            elements = product
+        }
         let dataStart = start + headerLength
-        let needed = shape.elementCount * dtype.size
+        let needed = elements * dtype.size
         guard bytes.count - dataStart >= needed else { throw .truncated(expected: needed, found: bytes.count - dataStart) }
         return Array(shape: shape, dtype: dtype, bytes: Swift.Array(bytes[dataStart..<(dataStart + needed)]))
     }
@@ -113,6 +123,9 @@ public enum NPYFile {
         if let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) { rest = rest[..<end] }
         return String(rest)
     }
+
+    /// The most elements an array may have: the engine's tensor limit, 2^30.
+    public static let maxElements = 1 << 30
 
     static func parseShape(_ text: String) throws(NPYError) -> [Int] {
         let inner = text.trimmingCharacters(in: "() ")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import Foundation
 
 /// The `cam` command line.
 @main
@@ -10,4 +11,19 @@ struct Cam: ParsableCommand {
         version: CAMKitVersion.string,
         subcommands: [Explain.self, Evaluate.self, Merge.self, Inspect.self, RunModel.self, ModelInfo.self],
         defaultSubcommand: Explain.self)
+
+    /// Parses and runs with camkit's exit codes (`ExitStatus`) instead of the parser's own.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let problem = DashArguments.problem(in: arguments) {
+            Console.error("cam: \(problem)")
+            Foundation.exit(ExitStatus.usage)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            ExitStatus.exit(for: error, command: Cam.self)
+        }
+    }
 }

@@ -3,8 +3,10 @@ import Foundation
 
 /// stderr output and the progress display.
 enum Console {
+    /// One line on stderr; control characters in it (from file names) are escaped, so a
+    /// message never splits or forges another line.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((DisplayText.escaped(line) + "\n").utf8))
     }
 }
 

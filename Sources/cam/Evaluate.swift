@@ -28,9 +28,10 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
-        if steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if jobs.map({ $0 < 1 }) ?? false { throw ValidationError("--jobs must be at least 1") }
+        try OptionChecks.check("steps", steps, in: 1...10_000)
+        try OptionChecks.check("batch-size", batchSize, in: OptionChecks.batchSize)
+        try OptionChecks.check("jobs", jobs, in: OptionChecks.workers)
+        try OptionChecks.check("box-threshold", boxThreshold, in: OptionChecks.fraction)
     }
 
     func run() throws {
@@ -38,17 +39,18 @@ struct Evaluate: ParsableCommand {
         let modelPath = model ?? DefaultModel.path()
         let classifier: Classifier
         let truth: GroundTruth
+        let output: OutputFolder
         do {
             classifier = try Classifier(modelPath: modelPath, labelsPath: labels)
             truth = try GroundTruth.load(boxes)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            do { output = try OutputFolder(out) } catch { throw ImageError.unwritable(path: out, reason: error.reason) }
         } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
         if method == .cam, let error = classifier.head.camError {
             Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
         var settings = EvaluationSettings()
         settings.explain.method = method
@@ -58,7 +60,7 @@ struct Evaluate: ParsableCommand {
         settings.explain.boxThreshold = boxThreshold
         settings.faithfulness = faithfulness
         settings.steps = steps
-        settings.overlayFolder = noOverlays ? nil : out
+        settings.overlayFolder = noOverlays ? nil : output
         let evaluator = Evaluator(classifier: classifier, settings: settings)
         let progress = Progress(total: truth.files.count, quiet: quiet)
         var results: [ImageEvaluation] = []
@@ -76,15 +78,15 @@ struct Evaluate: ParsableCommand {
         let (summary, sweep) = evaluator.summarise(results)
         print(EvaluationReport.text(summary: summary, sweep: sweep, results: results, method: method.rawValue))
         do {
-            try EvaluationReport.write(summary: summary, sweep: sweep, results: results, folder: out, settings: [
+            try EvaluationReport.write(summary: summary, sweep: sweep, results: results, folder: output, settings: [
                 "model": modelPath, "model_sha256": classifier.modelSHA256, "method": method.rawValue, "eigen_smooth": eigenSmooth,
                 "aug_smooth": augSmooth, "box_threshold": boxThreshold, "ground_truth": boxes, "faithfulness": faithfulness,
                 "steps": steps, "version": CAMKitVersion.string,
             ])
         } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.someFailed)
         }
-        if summary.failed > 0 { throw ExitCode(1) }
+        if summary.failed > 0 { throw ExitCode(ExitStatus.someFailed) }
     }
 }

@@ -41,10 +41,15 @@ struct Explain: ParsableCommand {
     @Flag(help: "Print the time spent per pipeline stage at the end.") var timings = false
 
     func validate() throws {
-        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
-        if !(0...1).contains(alpha) { throw ValidationError("--alpha must be between 0 and 1") }
-        if jobs.map({ $0 < 1 }) ?? false { throw ValidationError("--jobs must be at least 1") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        try OptionChecks.check("top-k", topK, in: OptionChecks.topK)
+        try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
+        try OptionChecks.check("jobs", jobs, in: OptionChecks.workers)
+        try OptionChecks.check("threads", threads, in: OptionChecks.workers)
+        try OptionChecks.check("batch-size", batchSize, in: OptionChecks.batchSize)
+        try OptionChecks.check("max-pixels", maxPixels, in: OptionChecks.maxPixels)
+        try OptionChecks.check("alpha", alpha, in: OptionChecks.fraction)
+        try OptionChecks.check("threshold", threshold, in: OptionChecks.fraction)
+        try OptionChecks.check("box-threshold", boxThreshold, in: OptionChecks.fraction)
     }
 
     func run() throws {
@@ -53,7 +58,7 @@ struct Explain: ParsableCommand {
         let part: Shard?
         do { part = try shard.map { s throws(CAMError) in try Shard.parse(s, environment: ProcessInfo.processInfo.environment) } } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
         let modelPath = model ?? DefaultModel.path()
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -73,11 +78,16 @@ struct Explain: ParsableCommand {
             }
         } catch {
             Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
         if method == .cam, let error = classifier.head.camError {
             Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
+        }
+        let classes = classifier.head.classes
+        if classes > 0 && topK > classes {
+            Console.error("cam: --top-k \(topK) is outside 1...\(classes) (the model has \(classes) classes)")
+            throw ExitCode(ExitStatus.usage)
         }
         var settings = ExplainSettings()
         settings.method = method
@@ -97,34 +107,44 @@ struct Explain: ParsableCommand {
                 settings.classIndex = i
             } else {
                 Console.error("cam: \(CAMError.badClass(classChoice, classes: classifier.head.classes))")
-                throw ExitCode(2)
+                throw ExitCode(ExitStatus.usage)
             }
         }
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            Console.error("cam: \(out): cannot create the output folder (\(error.localizedDescription))")
-            throw ExitCode(2)
+        let output: OutputFolder
+        do { output = try OutputFolder(out) } catch {
+            Console.error("cam: \(out): cannot use the output folder (\(error.reason))")
+            throw ExitCode(ExitStatus.usage)
         }
         guard access(out, W_OK) == 0 else {
             Console.error("cam: \(out): output folder is not writable")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
-        StaleTemporaries.clean(out)
-        var (files, missing) = InputScanner.scan(paths, recursive: recursive, excluding: out)
+        output.removeStaleTemporaries()
+        let scan = InputScanner.scan(paths, recursive: recursive, excluding: out)
+        if !scan.clashes.isEmpty {
+            for clash in scan.clashes.prefix(20) {
+                Console.error("cam: \(clash.paths.joined(separator: " and ")) would share the output name \(clash.relative)")
+            }
+            Console.error("cam: \(scan.clashes.count) output name(s) shared by several inputs: rename them or explain them in separate runs")
+            throw ExitCode(ExitStatus.usage)
+        }
+        var files = scan.files
+        let missing = scan.missing
         for m in missing { Console.error("cam: \(m): no such file or folder") }
         let names = ReportWriter.Names(shard: part)
         // A rerun of a killed run must not leave the old manifest beside a new, shorter results file.
-        unlink(out + "/" + names.manifest)
+        output.remove(names.manifest)
         if let part {
             files = files.filter { part.contains(relative: $0.relative) }
         }
         // Every shard reports a missing path and fails, but only shard 0 counts it in its
         // manifest, so that merged counts equal one process's.
         let missingCounted = (part?.index ?? 0) == 0 ? missing.count : 0
-        var batch = BatchRun(classifier: classifier, settings: settings, outputFolder: out, jobs: workers)
+        var batch = BatchRun(classifier: classifier, settings: settings, output: output, jobs: workers)
         batch.skipExisting = skipExisting
-        do { batch.log = try ResultsLog(path: out + "/" + names.results) } catch {
+        do { batch.log = try ResultsLog(folder: output, name: names.results) } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
         let progress = Progress(total: files.count, quiet: quiet)
         batch.progress = { done, total, record in progress.update(done: done, record: record) }
@@ -160,11 +180,14 @@ struct Explain: ParsableCommand {
             "inputs": records.count, "failed": failed, "skipped": files.count - records.count,
         ]
         if let part { manifest["shard"] = ["index": part.index, "count": part.count] }
+        // The inputs as given: shards of different input folders must not merge.
+        manifest["roots"] = paths
+        manifest["recursive"] = recursive
         do {
-            try ReportWriter.writeAll(records: records, folder: out, manifest: manifest, html: html, names: names)
+            try ReportWriter.writeAll(records: records, folder: output, manifest: manifest, html: html, names: names)
         } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.someFailed)
         }
         if !quiet {
             let seconds = Date().timeIntervalSince(start)
@@ -181,7 +204,7 @@ struct Explain: ParsableCommand {
                     + String(format: " %9.1f %10.2f %7.1f%%", ms, ms / Double(photos), total > 0 ? ms / total * 100 : 0))
             }
         }
-        if failed > 0 || !missing.isEmpty { throw ExitCode(1) }
+        if failed > 0 || !missing.isEmpty { throw ExitCode(ExitStatus.someFailed) }
     }
 }
 

@@ -23,7 +23,8 @@ struct Inspect: ParsableCommand {
         if let methods, methods != "all", Self.names(methods).contains(where: { CAMMethod(rawValue: $0) == nil }) {
             throw ValidationError("--methods: each must be one of \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if panelHeight < 16 { throw ValidationError("--panel-height must be at least 16") }
+        try OptionChecks.check("panel-height", panelHeight, in: 16...4096)
+        try OptionChecks.check("top-k", topK, in: OptionChecks.topK)
     }
 
     func run() throws {
@@ -31,7 +32,16 @@ struct Inspect: ParsableCommand {
         let classifier: Classifier
         do { classifier = try Classifier(modelPath: modelPath) } catch {
             Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
+        }
+        let classes = classifier.head.classes
+        if classes > 0 && topK > classes {
+            Console.error("cam: --top-k \(topK) is outside 1...\(classes) (the model has \(classes) classes)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        if let grid, Self.sameFile(grid, image) {
+            Console.error("cam: --grid \(grid) is the photo itself: refusing to overwrite the input")
+            throw ExitCode(ExitStatus.usage)
         }
         do {
             let photo = try ImageDecoder.decode(path: image)
@@ -40,7 +50,7 @@ struct Inspect: ParsableCommand {
                 if list.contains(.cam), let error = classifier.head.camError {
                     Console.error("cam: leaving out cam: \(error)")
                     list.removeAll { $0 == .cam }
-                    if list.isEmpty { throw ExitCode(2) }
+                    if list.isEmpty { throw ExitCode(ExitStatus.usage) }
                 }
                 try compare(photo, methods: list, classifier: classifier)
                 return
@@ -68,7 +78,7 @@ struct Inspect: ParsableCommand {
             throw e
         } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.someFailed)
         }
     }
 
@@ -101,9 +111,21 @@ struct Inspect: ParsableCommand {
     }
 
     func write(_ photo: RGBImage, _ panels: [(RGBImage, String)]) throws {
-        let path = grid ?? (out + "/" + (image as NSString).lastPathComponent + ".inspect.png")
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try PNGEncoder().write(InspectGrid.render(photo: photo, panels: panels, height: panelHeight), to: path)
-        print("grid: \(path)")
+        let picture = InspectGrid.render(photo: photo, panels: panels, height: panelHeight)
+        if let grid {
+            try PNGEncoder().write(picture, to: grid)
+            print("grid: \(grid)")
+        } else {
+            let folder = try OutputFolder(out)
+            let name = (image as NSString).lastPathComponent + ".inspect.png"
+            try PNGEncoder().write(picture, to: name, in: folder)
+            print("grid: \(folder.display(name))")
+        }
+    }
+
+    /// Whether two paths name one file (same device and inode).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var x = stat(), y = stat()
+        return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
     }
 }

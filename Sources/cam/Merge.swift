@@ -20,12 +20,12 @@ struct Merge: ParsableCommand {
             if !quiet {
                 Console.error("cam: merged \(summary.shards) shard(s): \(summary.records) records, \(summary.copied) file(s) copied → \(output)")
             }
-            if summary.failed > 0 { throw ExitCode(1) }
+            if summary.failed > 0 { throw ExitCode(ExitStatus.someFailed) }
         } catch let e as ExitCode {
             throw e
         } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.usage)
         }
     }
 }

@@ -9,12 +9,16 @@ struct ModelInfo: ParsableCommand {
     @Argument(help: "The .onnx model.") var model: String
     @Option(help: "Input height and width used for shapes and FLOPs (default: the sidecar's size, else 224).") var size: Int?
 
+    func validate() throws {
+        try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
+    }
+
     func run() throws {
         do {
             print(try ModelReport.describe(path: model, size: size))
         } catch {
-            FileHandle.standardError.write(Data("cam: \(error)\n".utf8))
-            throw ExitCode(2)
+            Console.error("cam: \(error)")
+            throw ExitCode(ExitStatus.usage)
         }
     }
 }

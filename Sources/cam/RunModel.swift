@@ -14,14 +14,19 @@ struct RunModel: ParsableCommand {
     @Option(help: "Run the forward pass this many times and print the median time.") var `repeat`: Int = 1
     @Flag(help: "Print the time spent per operator over the repeated runs.") var profile = false
 
+    func validate() throws {
+        try OptionChecks.check("threads", threads, in: OptionChecks.workers)
+        try OptionChecks.check("repeat", self.repeat, in: 1...100_000)
+    }
+
     func run() throws {
         do {
             let names = outputs?.split(separator: ",").map(String.init)
             let result = try ModelRunner.run(modelPath: model, inputPaths: inputs, outputs: names, outputFolder: out, threads: threads, repeats: self.repeat, profile: profile)
             for line in result { print(line) }
         } catch {
-            FileHandle.standardError.write(Data("cam: \(error)\n".utf8))
-            throw ExitCode(2)
+            Console.error("cam: \(error)")
+            throw ExitCode(ExitStatus.usage)
         }
     }
 }

@@ -23,7 +23,7 @@ struct CAMParityTests {
         let photo = try ImageDecoder.decode(path: Fixtures.path("../../Samples/images/" + c.image))
         var config = Self.classifier.config
         config.resize = c.mode
-        let (tensor, geometry) = Preprocessor(config: config).prepare(photo)
+        let (tensor, geometry) = try Preprocessor(config: config).prepare(photo)
         let entry = (Self.expected[c.image] as! [String: Any])[c.mode.rawValue] as! [String: Any]
         #expect(geometry.inputWidth == entry["model_width"] as! Int && geometry.inputHeight == entry["model_height"] as! Int)
         let session = Self.classifier.makeSession()
@@ -45,7 +45,7 @@ struct CAMParityTests {
 
     @Test func preprocessedInputMatchesPillowPipeline() throws {
         let photo = try ImageDecoder.decode(path: Fixtures.path("../../Samples/images/chelsea.png"))
-        let (tensor, _) = Preprocessor(config: Self.classifier.config).prepare(photo)
+        let (tensor, _) = try Preprocessor(config: Self.classifier.config).prepare(photo)
         let ref = try Fixtures.npy("cam/chelsea.full.input.npy")
         #expect(tensor.shape == ref.shape)
         #expect(tensor.data == ref.floats())
@@ -60,7 +60,7 @@ struct CAMParityTests {
 
     @Test func identityHoldsForTopFiveClasses() throws {
         let photo = try ImageDecoder.decode(path: Fixtures.path("../../Samples/images/coffee.png"))
-        let (tensor, _) = Preprocessor(config: Self.classifier.config).prepare(photo)
+        let (tensor, _) = try Preprocessor(config: Self.classifier.config).prepare(photo)
         let (logits, features, head) = try Self.classifier.makeSession().run(tensor)
         for c in logits.indices.sorted(by: { logits[$0] > logits[$1] }).prefix(5) {
             let cam = try MethodMap.raw(.cam, MethodInput(features: features, logits: logits, head: head, classIndex: c))

@@ -32,7 +32,7 @@ public enum EvaluationReport {
         return lines.joined(separator: "\n")
     }
 
-    public static func write(summary: EvaluationSummary, sweep: BoxAccuracy.Sweep, results: [ImageEvaluation], folder: String, settings: [String: Any]) throws {
+    public static func write(summary: EvaluationSummary, sweep: BoxAccuracy.Sweep, results: [ImageEvaluation], folder: OutputFolder, settings: [String: Any]) throws {
         let enc = ReportWriter.encoder()
         let summaryObject = try JSONSerialization.jsonObject(with: enc.encode(summary))
         let imagesObject = try JSONSerialization.jsonObject(with: enc.encode(results))
@@ -42,7 +42,7 @@ public enum EvaluationReport {
         ]
         let document: [String: Any] = ["settings": settings, "summary": summaryObject, "sweep": sweepObject, "images": imagesObject]
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-        try ReportWriter.write(String(decoding: data, as: UTF8.self) + "\n", folder + "/eval.json")
+        try ReportWriter.write(String(decoding: data, as: UTF8.self) + "\n", "eval.json", in: folder)
 
         var plot = LinePlot(title: String(format: "BoxAcc over map thresholds — MaxBoxAccV2 %.1f %%", summary.maxBoxAccV2),
                             xLabel: "map threshold", yLabel: "BoxAcc %")
@@ -50,16 +50,16 @@ public enum EvaluationReport {
         for (i, delta) in BoxAccuracy.deltas.enumerated() {
             plot.series.append(.init(label: String(format: "IoU ≥ %.1f", delta), y: sweep.boxAccuracy[i].map { $0 * 100 }, color: LinePlot.palette[i]))
         }
-        try writePNG(plot.render(), folder + "/localisation.png")
+        try writePNG(plot.render(), "localisation.png", in: folder)
         if let del = summary.meanDeletion, let ins = summary.meanInsertion {
             var curves = LinePlot(title: String(format: "Deletion AUC %.3f · insertion AUC %.3f", summary.deletionAUC ?? 0, summary.insertionAUC ?? 0),
                                   xLabel: "fraction of pixels deleted / inserted (most salient first)", yLabel: "class probability")
             curves.series = [.init(label: "deletion", y: del, color: LinePlot.palette[3]), .init(label: "insertion", y: ins, color: LinePlot.palette[2])]
-            try writePNG(curves.render(), folder + "/faithfulness.png")
+            try writePNG(curves.render(), "faithfulness.png", in: folder)
         }
     }
 
-    static func writePNG(_ image: RGBImage, _ path: String) throws {
-        try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: path)
+    static func writePNG(_ image: RGBImage, _ name: String, in folder: OutputFolder) throws {
+        try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: name, in: folder)
     }
 }

@@ -11,7 +11,7 @@ public struct EvaluationSettings: Sendable {
     public var steps = 100
     /// Where to write one picture per photo: the ground-truth class's map with the ground-truth
     /// boxes (green) and its τ-box (white); nil for none.
-    public var overlayFolder: String?
+    public var overlayFolder: OutputFolder?
     public init() {}
 }
 
@@ -75,7 +75,7 @@ public struct Evaluator: Sendable {
             }
             r.gtClass = c
         }
-        let (tensor, geometry) = Preprocessor(config: classifier.config).prepare(photo)
+        let (tensor, geometry) = try Preprocessor(config: classifier.config).prepare(photo)
         let (logits, features, head) = try session.run(tensor)
         let top1 = logits.indices.max { logits[$0] != logits[$1] ? logits[$0] < logits[$1] : $0 > $1 }!
         r.top1 = top1
@@ -103,8 +103,7 @@ public struct Evaluator: Sendable {
             for b in truth { Overlay.drawBox(&image, box: b, color: (0, 230, 0), thickness: 3) }
             if let b = r.gtBox { Overlay.drawBox(&image, box: b) }
             let name = r.file + ".eval.png"
-            try OutputGuard(root: folder).prepare(folder + "/" + name)
-            try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: folder + "/" + name)
+            try PNGEncoder(software: "camkit \(CAMKitVersion.string)").write(image, to: name, in: folder)
             r.overlay = name
         }
         if settings.faithfulness {

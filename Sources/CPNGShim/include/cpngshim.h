@@ -22,10 +22,10 @@ int cpng_decode(const uint8_t *data, size_t size, uint64_t max_pixels, cpng_deco
 
 /// Encodes 8- or 16-bit (host order) samples with 1..4 channels. level is zlib's 0..9;
 /// filters is a PNG_FILTER_* mask (0 = libpng's default); strategy is zlib's (0 default, 1 filtered,
-/// 2 huffman only, 3 RLE). software is written as a tEXt chunk
-/// when non-NULL. On success *out is malloc'ed (caller frees) and 0 is returned.
+/// 2 huffman only, 3 RLE). software and comment are written as tEXt
+/// chunks ("Software", "Comment") when non-NULL. On success *out is malloc'ed (caller frees) and 0 is returned.
 int cpng_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                 int bit_depth, int level, int filters, int strategy, const char *software,
-                uint8_t **out, size_t *out_size, char *err, size_t errlen);
+                const char *comment, uint8_t **out, size_t *out_size, char *err, size_t errlen);
 
 #endif

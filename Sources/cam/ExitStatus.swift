@@ -1,0 +1,37 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+
+/// The exit codes of every `cam` command, one table (README "Exit codes").
+enum ExitStatus {
+    /// Every input succeeded.
+    static let success: Int32 = 0
+    /// The run finished, but some inputs (or the reports) failed; each failure is a line on stderr.
+    static let someFailed: Int32 = 1
+    /// Nothing was done: a usage error (unknown option, bad option value), a model, labels or
+    /// sidecar that cannot be used, or an output folder that cannot be written.
+    static let usage: Int32 = 2
+
+    /// Ends the process for an error thrown by parsing, validation or a command: help and
+    /// version print and exit 0; a command's own `ExitCode` (it has printed its message) is
+    /// kept; everything else is a usage error, printed by the parser, with `usage`.
+    static func exit(for error: Error, command: ParsableCommand.Type) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        if command.exitCode(for: error) == .success { command.exit(withError: error) }
+        FileHandle.standardError.write(Data((command.fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(usage)
+    }
+}
+
+/// Arguments the parser would misread: a single-dash word such as a file named `-dash.jpg`
+/// parses as the bundled flags `-d -a -s -h` and prints the help. Such a word is refused with
+/// the way to name the file instead.
+enum DashArguments {
+    static func problem(in arguments: [String]) -> String? {
+        for arg in arguments.prefix(while: { $0 != "--" }) where arg.hasPrefix("-") && !arg.hasPrefix("--") && arg.count > 2 {
+            if Double(arg) != nil { continue }  // a negative number given as an option's value
+            return "unknown option '\(DisplayText.escaped(arg))': to name a file that begins with '-', write ./\(DisplayText.escaped(arg)) or put it after --"
+        }
+        return nil
+    }
+}
