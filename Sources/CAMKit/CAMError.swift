@@ -16,6 +16,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case mergeFailed(path: String, detail: String)
     /// Fitting the photo to the model would need a resized image or model input over the limits.
     case photoTooLargeForModel(width: Int, height: Int, resized: Int, input: Int)
+    /// `cam inspect`'s grid would be over its pixel limit.
+    case gridTooLarge(pixels: Double, limit: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badGroundTruth(path, detail): return "\(path): bad ground truth (\(detail))"
         case let .badShard(text, reason): return "--shard \(text): \(reason)"
         case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"
+        case let .gridTooLarge(pixels, limit):
+            return "the grid would have \(Int(min(pixels, 9e18))) pixels, over the limit of \(limit): use fewer --top-k classes or a smaller --panel-height"
         case let .photoTooLargeForModel(w, h, resized, input):
             return "a \(w)x\(h) photo would be resized to \(resized) pixels for a model input of \(input) pixels, over the limits of \(Geometry.maxResizedPixels) and \(Geometry.maxInputPixels) (a --size too large for this aspect ratio?)"
         }

@@ -3,13 +3,31 @@ import ImageIO
 /// One labelled grid PNG: the photo and one overlay per class, side by side at a common height,
 /// each with its caption above.
 public enum InspectGrid {
-    public static func render(photo: RGBImage, panels: [(image: RGBImage, caption: String)], height: Int = 256) -> RGBImage {
-        let captionHeight = 26, gap = 6
+    /// The most pixels a grid may have (2^27, 384 MB of RGB).
+    public static let maxPixels = 1 << 27
+    static let captionHeight = 26, gap = 6
+
+    /// Width of a panel of `image` at `height`.
+    static func panelWidth(_ image: RGBImage, height: Int) -> Int {
+        max(1, Int((Double(image.width) * Double(height) / Double(image.height)).rounded()))
+    }
+
+    /// Refuses a grid of `panels` panels (besides the photo) over `maxPixels`, before any is drawn.
+    public static func check(photo: RGBImage, panels: Int, height: Int) throws(CAMError) {
+        let width = Double(panels + 1) * Double(panelWidth(photo, height: height) + gap) + Double(gap)
+        let pixels = width * Double(captionHeight + height + gap)
+        if pixels > Double(maxPixels) { throw .gridTooLarge(pixels: pixels, limit: maxPixels) }
+    }
+
+    /// An overlay scaled to its panel, so that full-size overlays need not all be kept.
+    public static func panel(_ image: RGBImage, height: Int) -> RGBImage {
+        image.height == height ? image : Resampler(filter: .bilinear).resize(image, width: panelWidth(image, height: height), height: height)
+    }
+
+    public static func render(photo: RGBImage, panels: [(image: RGBImage, caption: String)], height: Int = 256) throws(CAMError) -> RGBImage {
+        try check(photo: photo, panels: panels.count, height: height)
         let all = [(photo, "photo \(photo.width)×\(photo.height)")] + panels.map { ($0.image, $0.caption) }
-        let scaled = all.map { image, caption -> (RGBImage, String) in
-            let w = max(1, Int((Double(image.width) * Double(height) / Double(image.height)).rounded()))
-            return (Resampler(filter: .bilinear).resize(image, width: w, height: height), caption)
-        }
+        let scaled = all.map { image, caption -> (RGBImage, String) in (panel(image, height: height), caption) }
         let totalWidth = scaled.reduce(gap) { $0 + $1.0.width + gap }
         let totalHeight = captionHeight + height + gap
         var grid = RGBImage(width: totalWidth, height: totalHeight, pixels: [UInt8](repeating: 255, count: totalWidth * totalHeight * 3))

@@ -52,9 +52,11 @@ struct Inspect: ParsableCommand {
                     list.removeAll { $0 == .cam }
                     if list.isEmpty { throw ExitCode(ExitStatus.usage) }
                 }
+                try InspectGrid.check(photo: photo, panels: list.count, height: panelHeight)
                 try compare(photo, methods: list, classifier: classifier)
                 return
             }
+            try InspectGrid.check(photo: photo, panels: topK, height: panelHeight)
             var settings = ExplainSettings()
             settings.topK = topK
             settings.method = method
@@ -71,11 +73,16 @@ struct Inspect: ParsableCommand {
                              p.probability, p.logit, box.padding(toLength: 24, withPad: " ", startingAt: 0), mass))
                 var img = overlay.render(photo: photo, map: m.photoMap)
                 if let b = m.localisation.box { Overlay.drawBox(&img, box: b) }
-                panels.append((img, "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
+                panels.append((InspectGrid.panel(img, height: panelHeight), "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
             }
             try write(photo, panels)
         } catch let e as ExitCode {
             throw e
+        } catch let e as CAMError {
+            // The grid's size follows from the options: nothing was drawn.
+            Console.error("cam: \(e)")
+            if case .gridTooLarge = e { throw ExitCode(ExitStatus.usage) }
+            throw ExitCode(ExitStatus.someFailed)
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.someFailed)
@@ -105,13 +112,13 @@ struct Inspect: ParsableCommand {
                   + (map.massInBox.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%6.0f", ms))
             var img = overlay.render(photo: photo, map: map.photoMap)
             if let b = map.localisation.box { Overlay.drawBox(&img, box: b) }
-            panels.append((img, "\(m.rawValue) · \(e.predictions[0].label)"))
+            panels.append((InspectGrid.panel(img, height: panelHeight), "\(m.rawValue) · \(e.predictions[0].label)"))
         }
         try write(photo, panels)
     }
 
     func write(_ photo: RGBImage, _ panels: [(RGBImage, String)]) throws {
-        let picture = InspectGrid.render(photo: photo, panels: panels, height: panelHeight)
+        let picture = try InspectGrid.render(photo: photo, panels: panels, height: panelHeight)
         if let grid {
             try PNGEncoder().write(picture, to: grid)
             print("grid: \(grid)")

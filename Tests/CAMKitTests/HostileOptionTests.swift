@@ -55,6 +55,8 @@ struct HostileOptionTests {
     static let badOtherValues: [([String], String)] = [
         (["inspect", samples + "/coffee.png", "--panel-height", "100000"], "--panel-height 100000 is outside 16...4096"),
         (["inspect", samples + "/coffee.png", "--top-k", "1001"], "--top-k 1001 is outside 1...1000"),
+        // Found by `Scripts/fuzz options`: this grid needed 19 GB and the process was killed.
+        (["inspect", samples + "/coffee.png", "--top-k", "256", "--panel-height", "4096"], "the grid would have 6524535168 pixels"),
         (["eval", samples, "--boxes", "x.csv", "--steps", "0"], "--steps 0 is outside"),
         (["eval", samples, "--boxes", "x.csv", "--box-threshold", "nan"], "--box-threshold nan is outside"),
         (["run", model, "--repeat", "0"], "--repeat 0 is outside"),
