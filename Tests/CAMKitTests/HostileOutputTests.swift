@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import Inference
 import Testing
 import TestSupport
 
@@ -186,5 +187,41 @@ struct HostileOutputTests {
         #expect(merge.status == 2)
         #expect(merge.stderr.contains("differs from shard 0-of-2 in roots"), "\(merge.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out/results.jsonl"))
+    }
+
+    /// `cam merge`, `cam eval` and `cam run` write through the same folder type: links planted
+    /// at their outputs' names are replaced, and the files they pointed at are untouched.
+    @Test func otherCommandsReplacePlantedLinks() throws {
+        let dir = try Self.temporary("others")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let victim = dir + "/victim"
+        try "precious\n".write(toFile: victim, atomically: false, encoding: .utf8)
+        func plant(_ folder: String, _ names: [String]) throws {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for name in names { try FileManager.default.createSymbolicLink(atPath: folder + "/" + name, withDestinationPath: victim) }
+        }
+        for k in 0..<2 {
+            #expect(try Self.cam(["explain", Self.samples, "--shard", "\(k)/2", "--out", dir + "/shard\(k)", "--quiet"]).status == 0)
+        }
+        try plant(dir + "/merged", ["results.jsonl", "manifest.json", "index.html", "chelsea.png.285-egyptian-cat.cam.png"])
+        let merge = try Self.cam(["merge", dir + "/shard0", dir + "/shard1", "--out", dir + "/merged", "--html"])
+        #expect(merge.status == 0, "\(merge.stderr)")
+
+        try plant(dir + "/eval", ["eval.json", "localisation.png", "chelsea.png.eval.png"])
+        let eval = try Self.cam(["eval", Self.samples, "--boxes", Command.repository + "/Samples/localisation/boxes.csv",
+                                 "--out", dir + "/eval", "--quiet"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+
+        try Data(NPYFile.encode(Tensor(shape: [1, 3, 32, 32], data: [Float](repeating: 0, count: 3072))))
+            .write(to: URL(fileURLWithPath: dir + "/x.npy"))
+        try plant(dir + "/run", ["logits.npy"])
+        let run = try Self.cam(["run", Command.repository + "/Samples/models/efficientnet_lite0.onnx", "--input", dir + "/x.npy", "--out", dir + "/run"])
+        #expect(run.status == 0, "\(run.stderr)")
+
+        #expect(Self.text(victim) == "precious\n")
+        for path in ["merged/results.jsonl", "merged/manifest.json", "merged/index.html", "merged/chelsea.png.285-egyptian-cat.cam.png",
+                     "eval/eval.json", "eval/localisation.png", "eval/chelsea.png.eval.png", "run/logits.npy"] {
+            #expect(Self.isRegularFile(dir + "/" + path), "\(path) is the command's own file")
+        }
     }
 }
