@@ -85,7 +85,7 @@ public struct BatchRun: Sendable {
                 if !(skipExisting && keepsOverlay(overlayName, width: photo.width, height: photo.height, comment: comment)) {
                     var image = times.measure(.overlay) { settings.overlay.render(photo: photo, map: m.photoMap) }
                     if settings.drawBoxes, let box = m.localisation.box { Overlay.drawBox(&image, box: box) }
-                    let encoder = PNGEncoder(software: "camkit \(CAMKitVersion.string)", comment: comment)
+                    let encoder = PNGEncoder(level: settings.pngLevel, software: "camkit \(CAMKitVersion.string)", comment: comment)
                     try times.measure(.encode) { try encoder.write(image, to: overlayName, in: output) }
                 }
                 var rawName: String?

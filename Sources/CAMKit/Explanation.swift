@@ -61,6 +61,8 @@ public struct ExplainSettings: Sendable {
     public var augSmooth = false
     /// Images per forward pass for Score-CAM.
     public var batchSize = 16
+    /// How overlay PNGs are compressed.
+    public var pngLevel: PNGEncoder.Level = .fast
 
     public init() {}
 }

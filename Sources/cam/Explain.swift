@@ -26,6 +26,7 @@ struct Explain: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam.") var batchSize = 16
     @Option(help: "Colormap: jet, turbo, viridis, inferno, magma, gray.") var colormap: Colormap = .jet
     @Option(help: "Overlay opacity of the heatmap.") var alpha: Float = 0.5
+    @Option(name: .customLong("png-level"), help: "Overlay PNG compression: fast (igzip) or best (zlib 9, smallest files).") var pngLevel: PNGEncoder.Level = .fast
     @Option(help: "Leave map values below this uncoloured (0–1).") var threshold: Float?
     @Option(name: .customLong("box-threshold"), help: "Box threshold as a fraction of the map's maximum.") var boxThreshold: Float = 0.2
     @Flag(help: "Draw the box on the overlay.") var boxes = false
@@ -99,6 +100,7 @@ struct Explain: ParsableCommand {
         settings.overlay = Overlay(colormap: colormap, alpha: alpha, threshold: threshold)
         settings.drawBoxes = boxes
         settings.saveRaw = saveRaw
+        settings.pngLevel = pngLevel
         settings.decode = DecodeOptions(maxPixels: maxPixels)
         if let classChoice {
             if let i = Int(classChoice), i >= 0, i < classifier.head.classes || classifier.head.classes == 0 {
@@ -175,7 +177,7 @@ struct Explain: ParsableCommand {
                          "stride": classifier.config.stride, "interpolation": classifier.config.interpolation.rawValue,
                          "mean": classifier.config.mean, "std": classifier.config.std, "top_k": topK,
                          "class": settings.classIndex as Any? ?? NSNull(), "colormap": colormap.rawValue, "alpha": alpha,
-                         "threshold": threshold as Any? ?? NSNull(), "box_threshold": boxThreshold, "boxes": boxes,
+                         "threshold": threshold as Any? ?? NSNull(), "box_threshold": boxThreshold, "boxes": boxes, "png_level": pngLevel.rawValue,
                          "normalisation": "relu, min-max", "upsampling": "bilinear, half-pixel centres"],
             "inputs": records.count, "failed": failed, "skipped": files.count - records.count,
         ]
@@ -211,6 +213,7 @@ struct Explain: ParsableCommand {
 extension ResizeMode: ExpressibleByArgument {}
 extension CAMMethod: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
+extension PNGEncoder.Level: ExpressibleByArgument {}
 extension ModelSidecar.Preset: ExpressibleByArgument {}
 
 /// Where the shipped model is found: ./Samples/models, or beside the source tree of the binary.

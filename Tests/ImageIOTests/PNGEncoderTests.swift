@@ -14,9 +14,40 @@ struct PNGEncoderTests {
     @Test(arguments: [0, 1, 6, 9])
     func roundTripRGB(level: Int) throws {
         let image = gradient(37, 23)
-        let bytes = try PNGEncoder(compressionLevel: level).encode(image)
+        var encoder = PNGEncoder(compressionLevel: level)
+        encoder.deflater = .zlib
+        let bytes = try encoder.encode(image)
         #expect(try ImageDecoder.decode(bytes: bytes, path: "mem") == image)
         #expect(String(decoding: bytes, as: UTF8.self).contains("Software"))
+    }
+
+    /// igzip's files, written by camkit's own container code, decode with libpng (which checks
+    /// every CRC and the zlib stream) to the exact pixels: each level and filter, odd sizes, one
+    /// row, one column, an image larger than one IDAT chunk, and gray and RGBA samples.
+    @Test(arguments: [1, 2, 3])
+    func igzipRoundTrip(level: Int) throws {
+        for filter in [PNGEncoder.Filter.none, .sub, .up] {
+            for (w, h) in [(1, 1), (37, 23), (1, 17), (333, 1), (1001, 700)] {
+                let image = gradient(w, h)
+                var encoder = PNGEncoder(compressionLevel: level, filter: filter, comment: "settings \(w)")
+                encoder.deflater = .igzip
+                let bytes = try encoder.encode(image)
+                #expect(Array(bytes[12..<16]) == Array("IHDR".utf8), "igzip's container, not libpng's")
+                #expect(try ImageDecoder.decode(bytes: bytes, path: "mem") == image, "\(filter) \(w)x\(h)")
+                #expect(PNGTextChunks.value(of: "Comment", in: bytes) == "settings \(w)")
+                #expect(PNGTextChunks.value(of: "Software", in: bytes) == "camkit")
+            }
+        }
+        let gray = try ImageDecoder.decode(bytes: PNGEncoder(compressionLevel: level).encodeGray8([1, 2, 3, 4, 5, 6], width: 3, height: 2), path: "g")
+        #expect(gray.pixels == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6])
+    }
+
+    /// A corrupted byte in the igzip file's data is caught by libpng's CRC check: the CRCs are real.
+    @Test func igzipCRCsAreChecked() throws {
+        var bytes = try PNGEncoder().encode(gradient(16, 16))
+        let idat = try #require((0..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == Array("IDAT".utf8) })
+        bytes[idat + 6] ^= 0x01
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(bytes: bytes, path: "mem") }
     }
 
     @Test func roundTripGray16ClipsLikePillow() throws {
