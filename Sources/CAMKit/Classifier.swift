@@ -48,6 +48,14 @@ public final class Classifier: Sendable {
         }
     }
 
+    /// The class a user names: a label (case-insensitive) first, else an index below the class
+    /// count. One rule for `--class` and for ground-truth labels.
+    public func classIndex(named name: String) -> Int? {
+        if let i = labels.firstIndex(where: { $0.lowercased() == name.lowercased() }) { return i }
+        if let i = Int(name), i >= 0, i < head.classes || head.classes == 0 { return i }
+        return nil
+    }
+
     /// Label of class `i`, or its index as text.
     public func label(_ i: Int) -> String { i < labels.count ? labels[i] : String(i) }
 

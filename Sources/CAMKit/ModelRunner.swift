@@ -23,7 +23,6 @@ public enum ModelRunner {
     /// Returns the lines to print.
     public static func run(modelPath: String, inputPaths: [String], outputs: [String]?, outputFolder: String,
                            threads: Int, repeats: Int, profile: Bool = false) throws -> [String] {
-        InferenceEngine.setBLASThreads(1)
         let model = try ONNXModel.load(path: modelPath)
         let wanted = outputs ?? model.graph.outputs
         let engine = InferenceEngine(graph: model.graph, keep: Set(wanted), threads: threads)

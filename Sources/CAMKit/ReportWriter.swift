@@ -23,7 +23,7 @@ public enum ReportWriter {
 
     /// Records are written sorted by input path (stable), so that a run's reports do not depend
     /// on the order of its arguments and merged shards equal one process's run.
-    public static func writeAll(records: [ResultRecord], folder: OutputFolder, manifest: [String: Any], html: Bool,
+    public static func writeAll(records: [ResultRecord], folder: OutputFolder, manifest: RunManifest, html: Bool,
                                 names: Names = Names()) throws {
         let enc = encoder()
         var lines = ""
@@ -31,12 +31,9 @@ public enum ReportWriter {
         for r in records { lines += String(decoding: try enc.encode(r), as: UTF8.self) + "\n" }
         try write(lines, names.results, in: folder)
         try write(csv(records), names.csv, in: folder)
-        let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        try write(String(decoding: data, as: UTF8.self) + "\n", names.manifest, in: folder)
+        try write(String(decoding: try RunManifest.encoder.encode(manifest), as: UTF8.self) + "\n", names.manifest, in: folder)
         if html {
-            let model = (manifest["model"] as? [String: Any])?["name"] as? String ?? "model"
-            let settings = manifest["settings"] as? [String: Any] ?? [:]
-            let summary = "\(records.count) photos · \(model) · method \(manifest["method"] ?? "cam") · resize \(settings["resize"] ?? "?") · colormap \(settings["colormap"] ?? "?")"
+            let summary = "\(records.count) photos · \(manifest.model.name) · method \(manifest.method.rawValue) · resize \(manifest.settings.resize.rawValue) · colormap \(manifest.settings.colormap.rawValue)"
             try write(Gallery.html(records: records, summary: summary), names.gallery, in: folder)
         }
     }

@@ -31,12 +31,3 @@ public final class ResultsLog: @unchecked Sendable {
         _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 }
-
-/// Removes temporary files that a killed run left in the output tree (their writer is gone).
-public enum StaleTemporaries {
-    /// Returns the paths removed; see `OutputFolder.removeStaleTemporaries`.
-    @discardableResult
-    public static func clean(_ folder: String, abandonedAfter: Double = 3600) -> [String] {
-        (try? OutputFolder(folder, create: false))?.removeStaleTemporaries(abandonedAfter: abandonedAfter) ?? []
-    }
-}

@@ -11,7 +11,7 @@ public struct ShardMerger {
     struct Found {
         var folder: String
         var shard: Shard
-        var manifest: [String: Any]
+        var manifest: RunManifest
         var records: [ResultRecord]
     }
 
@@ -38,14 +38,14 @@ public struct ShardMerger {
             throw CAMError.mergeFailed(path: folders.joined(separator: " "), detail: "no results-K-of-N.jsonl with its manifest-K-of-N.json found")
         }
         for s in found {
-            let inputs = s.manifest["inputs"] as? Int ?? -1
+            let inputs = s.manifest.inputs
             guard s.records.count == inputs else {
                 throw CAMError.mergeFailed(path: s.folder + "/" + ReportWriter.Names(shard: s.shard).results,
                                            detail: "shard \(s.shard) has \(s.records.count) records where its manifest says \(inputs): it looks interrupted — run it again")
             }
         }
         for s in found.dropFirst() {
-            let differing = Self.differingKeys(found[0].manifest, s.manifest)
+            let differing = s.manifest.differences(from: found[0].manifest)
             if !differing.isEmpty {
                 throw CAMError.mergeFailed(path: s.folder, detail: "shard \(s.shard) differs from shard \(found[0].shard) in \(differing.joined(separator: ", "))")
             }
@@ -72,33 +72,13 @@ public struct ShardMerger {
         var copied = 0
         for s in shards { copied += try copyOutputs(of: s, into: folder) }
         var manifest = shards[0].manifest
-        manifest.removeValue(forKey: "shard")
-        for key in ["inputs", "failed", "skipped"] {
-            manifest[key] = shards.reduce(0) { $0 + ($1.manifest[key] as? Int ?? 0) }
-        }
+        manifest.shard = nil
+        manifest.inputs = shards.reduce(0) { $0 + $1.manifest.inputs }
+        manifest.failed = shards.reduce(0) { $0 + $1.manifest.failed }
+        manifest.skipped = shards.reduce(0) { $0 + $1.manifest.skipped }
         let records = shards.flatMap(\.records)
         try ReportWriter.writeAll(records: records, folder: folder, manifest: manifest, html: html)
-        return Summary(shards: n, records: records.count, copied: copied, failed: manifest["failed"] as? Int ?? 0)
-    }
-
-    /// Manifest keys (dotted for nested ones) whose values differ, ignoring what legitimately
-    /// differs between shards: counts, the shard itself, and the model's path (its SHA-256 counts).
-    static func differingKeys(_ a: [String: Any], _ b: [String: Any], prefix: String = "") -> [String] {
-        let ignored: Set<String> = ["shard", "inputs", "failed", "skipped", "model.path"]
-        var out: [String] = []
-        for key in Set(a.keys).union(b.keys).sorted() where !ignored.contains(prefix + key) {
-            if let x = a[key] as? [String: Any], let y = b[key] as? [String: Any] {
-                out += differingKeys(x, y, prefix: prefix + key + ".")
-            } else if canonical(a[key]) != canonical(b[key]) {
-                out.append(prefix + key)
-            }
-        }
-        return out
-    }
-
-    static func canonical(_ value: Any?) -> Data? {
-        guard let value else { return nil }
-        return try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys])
+        return Summary(shards: n, records: records.count, copied: copied, failed: manifest.failed)
     }
 
     func scan(_ folder: String) throws -> [Found] {
@@ -117,10 +97,10 @@ public struct ShardMerger {
             }
             let names = ReportWriter.Names(shard: shard)
             let manifestPath = folder + "/" + names.manifest
-            guard let data = FileManager.default.contents(atPath: manifestPath),
-                  let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw CAMError.mergeFailed(path: manifestPath, detail: "not a JSON object")
+            guard let data = FileManager.default.contents(atPath: manifestPath) else {
+                throw CAMError.mergeFailed(path: manifestPath, detail: "missing or unreadable")
             }
+            let manifest = try RunManifest.parse(data, path: manifestPath)
             let resultsPath = folder + "/" + names.results
             // Read with camkit's own reader: Foundation's file reading leaks a 4 KiB buffer for
             // this file (LeakSanitizer, `Scripts/test --sanitize`).

@@ -168,7 +168,3 @@ struct LayoutBody {
     func run(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>) { float(s, d) }
     func run(_ s: UnsafePointer<Int64>, _ d: UnsafeMutablePointer<Int64>) { int(s, d) }
 }
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}

@@ -1,7 +1,7 @@
 /// A graph lowered for one set of input shapes: kernels in order over a fixed set of buffers,
 /// allocated once. Running it allocates nothing but the returned output tensors.
 /// Not thread-safe: give each worker its own plan (weights are shared through `WeightStore`).
-public final class ExecutionPlan: @unchecked Sendable {
+public final class ExecutionPlan {
     let steps: [Step]
     /// Virtual buffer → physical pointer.
     let pointers: [UnsafeMutablePointer<Float>]

@@ -14,6 +14,7 @@ public final class InferenceEngine: Sendable {
     /// Prepares `graph`; values named in `keep` survive every rewrite (so they can be read out).
     public init(graph: Graph, keep: Set<String> = [], optimize: Bool = true, maxTensorElements: Int = 1 << 30, threads: Int = 1) {
         self.threads = max(1, threads)
+        _ = InferenceEngine.singleThreadedBLAS
         var rewritten = optimize ? GraphRewriter.optimize(graph, keep: keep.union(graph.outputs)) : graph
         // Large weights read only as kernel operands live once, in the WeightStore; the graph
         // keeps their shapes only, so a model's weights are held in memory one time.
@@ -52,8 +53,8 @@ public final class InferenceEngine: Sendable {
         return candidates
     }
 
-    /// Sets OpenBLAS's thread count (process-wide).
-    public static func setBLASThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(max(1, n)))
-    }
+    /// OpenBLAS runs on one thread, set once per process by the first engine: camkit's own
+    /// threads split each convolution into fixed blocks, so that outputs never depend on the
+    /// thread count, and OpenBLAS's threads would change the rounding.
+    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 }

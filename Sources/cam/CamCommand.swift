@@ -14,6 +14,8 @@ struct Cam: ParsableCommand {
 
     /// Parses and runs with camkit's exit codes (`ExitStatus`) instead of the parser's own.
     static func main() {
+        // A full disk or a file-size limit must end one write with EFBIG, not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let problem = DashArguments.problem(in: arguments) {
             Console.error("cam: \(problem)")

@@ -35,7 +35,6 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        InferenceEngine.setBLASThreads(1)
         let modelPath = model ?? DefaultModel.path()
         let classifier: Classifier
         let truth: GroundTruth

@@ -54,8 +54,6 @@ struct Explain: ParsableCommand {
     }
 
     func run() throws {
-        // A full disk or a file-size limit must end one write with EFBIG, not kill the process.
-        signal(SIGXFSZ, SIG_IGN)
         let part: Shard?
         do { part = try shard.map { s throws(CAMError) in try Shard.parse(s, environment: ProcessInfo.processInfo.environment) } } catch {
             Console.error("cam: \(error)")
@@ -69,7 +67,6 @@ struct Explain: ParsableCommand {
         if threadsPerJob != threads && !quiet {
             Console.error("cam: using \(threadsPerJob) thread(s) per job so that \(workers) jobs fit \(cores) cores")
         }
-        InferenceEngine.setBLASThreads(1)
         let classifier: Classifier
         do {
             classifier = try Classifier(modelPath: modelPath, labelsPath: labels, threads: threadsPerJob) { config in
@@ -103,132 +100,60 @@ struct Explain: ParsableCommand {
         settings.pngLevel = pngLevel
         settings.decode = DecodeOptions(maxPixels: maxPixels)
         if let classChoice {
-            if let i = Int(classChoice), i >= 0, i < classifier.head.classes || classifier.head.classes == 0 {
-                settings.classIndex = i
-            } else if let i = classifier.labels.firstIndex(where: { $0.lowercased() == classChoice.lowercased() }) {
-                settings.classIndex = i
-            } else {
+            guard let i = classifier.classIndex(named: classChoice) else {
                 Console.error("cam: \(CAMError.badClass(classChoice, classes: classifier.head.classes))")
                 throw ExitCode(ExitStatus.usage)
             }
+            settings.classIndex = i
         }
-        let output: OutputFolder
-        do { output = try OutputFolder(out) } catch {
-            Console.error("cam: \(out): cannot use the output folder (\(error.reason))")
+        var job = FolderRun(classifier: classifier, settings: settings, paths: paths, outputPath: out, jobs: workers)
+        job.recursive = recursive
+        job.shard = part
+        job.skipExisting = skipExisting
+        job.html = html
+        let prepared: FolderRun.Prepared
+        do { prepared = try job.prepare() } catch {
+            for line in error.description.split(separator: "\n") { Console.error("cam: \(line)") }
             throw ExitCode(ExitStatus.usage)
         }
-        guard access(out, W_OK) == 0 else {
-            Console.error("cam: \(out): output folder is not writable")
-            throw ExitCode(ExitStatus.usage)
-        }
-        output.removeStaleTemporaries()
-        let scan = InputScanner.scan(paths, recursive: recursive, excluding: out)
-        if !scan.clashes.isEmpty {
-            for clash in scan.clashes.prefix(20) {
-                Console.error("cam: \(clash.paths.joined(separator: " and ")) would share the output name \(clash.relative)")
-            }
-            Console.error("cam: \(scan.clashes.count) output name(s) shared by several inputs: rename them or explain them in separate runs")
-            throw ExitCode(ExitStatus.usage)
-        }
-        var files = scan.files
-        let missing = scan.missing
-        for m in missing { Console.error("cam: \(m): no such file or folder") }
-        let names = ReportWriter.Names(shard: part)
-        // A rerun of a killed run must not leave the old manifest beside a new, shorter results file.
-        output.remove(names.manifest)
-        if let part {
-            files = files.filter { part.contains(relative: $0.relative) }
-        }
-        // Every shard reports a missing path and fails, but only shard 0 counts it in its
-        // manifest, so that merged counts equal one process's.
-        let missingCounted = (part?.index ?? 0) == 0 ? missing.count : 0
-        var batch = BatchRun(classifier: classifier, settings: settings, output: output, jobs: workers)
-        batch.skipExisting = skipExisting
-        do { batch.log = try ResultsLog(folder: output, name: names.results) } catch {
+        for m in prepared.missing { Console.error("cam: \(m): no such file or folder") }
+        let progress = Progress(total: prepared.files.count, quiet: quiet)
+        let start = Date()
+        let summary: FolderRun.Summary
+        do {
+            summary = try job.run(prepared) { done, _, record in progress.update(done: done, record: record) }
+        } catch {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        let progress = Progress(total: files.count, quiet: quiet)
-        batch.progress = { done, total, record in progress.update(done: done, record: record) }
-        let start = Date()
-        let outcomes = batch.run(files)
         progress.finish()
-        var records: [ResultRecord] = []
-        var failed = missingCounted
-        for (file, outcome) in zip(files, outcomes) {
+        for outcome in summary.outcomes {
             switch outcome {
-            case .explained(let r): records.append(r)
-            case .failed(let r):
-                records.append(r)
-                failed += 1
-                Console.error("cam: \(r.error ?? file.path)")
-            case .skipped(let path, let reason):
-                if !quiet { Console.error("cam: skipping \(path): \(reason)") }
+            case .explained: break
+            case .failed(let r): Console.error("cam: \(r.error ?? r.input)")
+            case .skipped(let path, let reason): if !quiet { Console.error("cam: skipping \(path): \(reason)") }
             }
         }
-        var manifest: [String: Any] = [
-            "schema_version": 1, "tool": "camkit", "version": CAMKitVersion.string,
-            "model": ["path": modelPath, "name": classifier.config.name ?? (modelPath as NSString).lastPathComponent,
-                      "sha256": classifier.modelSHA256,
-                      "feature_tensor": classifier.head.featureName, "classes": classifier.head.classes],
-            "method": method.rawValue,
-            "eigen_smooth": eigenSmooth, "aug_smooth": augSmooth,
-            "settings": ["resize": classifier.config.resize.rawValue, "input_size": classifier.config.inputSize,
-                         "stride": classifier.config.stride, "interpolation": classifier.config.interpolation.rawValue,
-                         "mean": classifier.config.mean, "std": classifier.config.std, "top_k": topK,
-                         "class": settings.classIndex as Any? ?? NSNull(), "colormap": colormap.rawValue, "alpha": alpha,
-                         "threshold": threshold as Any? ?? NSNull(), "box_threshold": boxThreshold, "boxes": boxes, "png_level": pngLevel.rawValue,
-                         "normalisation": "relu, min-max", "upsampling": "bilinear, half-pixel centres"],
-            "inputs": records.count, "failed": failed, "skipped": files.count - records.count,
-        ]
-        if let part { manifest["shard"] = ["index": part.index, "count": part.count] }
-        // The inputs as given: shards of different input folders must not merge.
-        manifest["roots"] = paths
-        manifest["recursive"] = recursive
-        do {
-            try ReportWriter.writeAll(records: records, folder: output, manifest: manifest, html: html, names: names)
-        } catch {
+        if let error = summary.reportError {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.someFailed)
         }
+        let m = summary.manifest
         if !quiet {
-            let seconds = Date().timeIntervalSince(start)
-            Console.error(String(format: "cam: %d explained, %d failed, %d skipped in %.2f s → %@", records.count - (failed - missingCounted),
-                                 failed, files.count - records.count, seconds, out))
+            Console.error(String(format: "cam: %d explained, %d failed, %d skipped in %.2f s → %@", summary.explained, m.failed,
+                                 m.skipped, Date().timeIntervalSince(start), out))
         }
-        if timings {
-            let stages = batch.times.milliseconds()
-            let total = stages.reduce(0) { $0 + $1.1 }
-            let photos = max(records.count, 1)
-            Console.error("stage                 total ms   ms/photo   share (summed over \(workers) job(s))")
-            for (stage, ms) in stages {
-                Console.error(stage.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)
-                    + String(format: " %9.1f %10.2f %7.1f%%", ms, ms / Double(photos), total > 0 ? ms / total * 100 : 0))
-            }
-        }
-        if failed > 0 || !missing.isEmpty { throw ExitCode(ExitStatus.someFailed) }
+        if timings { printTimings(summary.times, photos: m.inputs, workers: workers) }
+        if m.failed > 0 || !prepared.missing.isEmpty { throw ExitCode(ExitStatus.someFailed) }
     }
-}
 
-extension ResizeMode: ExpressibleByArgument {}
-extension CAMMethod: ExpressibleByArgument {}
-extension Colormap: ExpressibleByArgument {}
-extension PNGEncoder.Level: ExpressibleByArgument {}
-extension ModelSidecar.Preset: ExpressibleByArgument {}
-
-/// Where the shipped model is found: ./Samples/models, or beside the source tree of the binary.
-enum DefaultModel {
-    static let relative = "Samples/models/efficientnet_lite0.onnx"
-
-    static func path() -> String {
-        if let env = ProcessInfo.processInfo.environment["CAMKIT_MODEL"] { return env }
-        if FileManager.default.fileExists(atPath: relative) { return relative }
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = url.appendingPathComponent(relative).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            url = url.deletingLastPathComponent()
+    func printTimings(_ times: StageTimes, photos: Int, workers: Int) {
+        let stages = times.milliseconds()
+        let total = stages.reduce(0) { $0 + $1.1 }
+        Console.error("stage                 total ms   ms/photo   share (summed over \(workers) job(s))")
+        for (stage, ms) in stages {
+            Console.error(stage.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)
+                + String(format: " %9.1f %10.2f %7.1f%%", ms, ms / Double(max(photos, 1)), total > 0 ? ms / total * 100 : 0))
         }
-        return relative
     }
 }

@@ -29,9 +29,7 @@ public struct Evaluator: Sendable {
 
     /// The class index a ground-truth label names (a label, case-insensitive, or an index).
     public func classIndex(of label: String) -> Int? {
-        if let i = classifier.labels.firstIndex(where: { $0.lowercased() == label.lowercased() }) { return i }
-        if let i = Int(label), i >= 0, i < classifier.head.classes { return i }
-        return nil
+        classifier.classIndex(named: label)
     }
 
     /// Evaluates every annotated photo, `jobs` at a time (each worker with its own session);

@@ -1,7 +1,7 @@
 /// How a class's map is computed from the final feature maps F (K×h×w). Every method here runs
 /// on camkit's forward-only engine: gradients at F come from the head alone (a GAP → linear head
 /// gives them in closed form, a small non-linear head through `HeadProgram`).
-public enum CAMMethod: String, CaseIterable, Sendable {
+public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Zhou et al., CVPR 2016, "Learning Deep Features for Discriminative Localization".
     case cam
     /// Selvaraju et al., ICCV 2017, "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based Localization".

@@ -1,0 +1,24 @@
+import ImageIO
+
+/// Settings of an explanation run.
+public struct ExplainSettings: Sendable {
+    public var topK = 1
+    /// Explain this class instead of the top ones.
+    public var classIndex: Int?
+    public var boxThreshold: Float = 0.2
+    public var overlay = Overlay()
+    public var drawBoxes = false
+    public var saveRaw = false
+    public var decode = DecodeOptions()
+    public var method: CAMMethod = .cam
+    /// Principal component of the weighted channels instead of their sum.
+    public var eigenSmooth = false
+    /// Average over flipped and intensity-scaled inputs (see `AugmentationSmoothing`).
+    public var augSmooth = false
+    /// Images per forward pass for Score-CAM.
+    public var batchSize = 16
+    /// How overlay PNGs are compressed.
+    public var pngLevel: PNGEncoder.Level = .fast
+
+    public init() {}
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ImageIO
+import Inference
+
+/// Photo → predictions → maps at photo resolution → localisation.
+public enum Explainer {
+    public static func explain(_ photo: RGBImage, session: ClassifierSession, settings: ExplainSettings,
+                               times: StageTimes = StageTimes()) throws -> PhotoExplanation {
+        let c = session.classifier
+        let (tensor, geometry) = try times.measure(.preprocess) { () throws(CAMError) -> (Tensor, Geometry) in try Preprocessor(config: c.config).prepare(photo) }
+        let (logits, features, head) = try times.measure(.forward) { try session.run(tensor) }
+        let probabilities = softmax(logits)
+        let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        let k = max(settings.topK, 1)
+        let predictions = order.prefix(k).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
+        let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
+        let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings, times: times)
+        var maps: [ClassMap] = []
+        for cls in classes { try times.measure(.map) {
+            let raw = try maker.raw(cls)
+            let (norm, flat) = raw.normalized()
+            let photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
+            let (loc, mass) = flat ? (Localisation(box: nil, peak: nil), nil) : photoMap.localise(threshold: settings.boxThreshold)
+            maps.append(ClassMap(index: cls, raw: raw, photoMap: photoMap, flat: flat, localisation: loc, massInBox: mass))
+        } }
+        return PhotoExplanation(photo: photo, geometry: geometry, predictions: predictions, maps: maps)
+    }
+
+    public static func softmax(_ x: [Float]) -> [Float] {
+        let m = x.max() ?? 0
+        let e = x.map { expf($0 - m) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+
+    /// Share of the positive map inside the (inclusive) box.
+    static func massInside(_ map: [Float], width: Int, box: [Int]) -> Float {
+        var total: Float = 0, inside: Float = 0
+        for v in map where v > 0 { total += v }
+        for y in box[1]...box[3] {
+            let row = y * width
+            for x in box[0]...box[2] where map[row + x] > 0 { inside += map[row + x] }
+        }
+        return total > 0 ? inside / total : 0
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

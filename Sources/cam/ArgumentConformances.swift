@@ -1,0 +1,10 @@
+import ArgumentParser
+import CAMKit
+import ImageIO
+
+/// Option types parsed from their raw values.
+extension ResizeMode: ExpressibleByArgument {}
+extension CAMMethod: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
+extension PNGEncoder.Level: ExpressibleByArgument {}
+extension ModelSidecar.Preset: ExpressibleByArgument {}
