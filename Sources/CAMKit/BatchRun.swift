@@ -62,7 +62,7 @@ public struct BatchRun: Sendable {
             case .explained(let r), .failed(let r):
                 log?.append(r)
                 progress?(n, files.count, r)
-            case .skipped: progress?(n, files.count, ResultRecord(input: files[i].relative, status: "skipped"))
+            case .skipped: progress?(n, files.count, ResultRecord(input: files[i].relative, status: .skipped))
             }
         }
     }
@@ -70,7 +70,7 @@ public struct BatchRun: Sendable {
     func process(_ file: InputFile, session: ClassifierSession, comment: String) -> Outcome {
         let bytes: [UInt8]
         do { bytes = try times.measure(.read) { () throws(ImageError) -> [UInt8] in try ImageDecoder.readFile(location: file.location, path: file.path) } } catch {
-            return .failed(ResultRecord(input: file.relative, status: "error", error: error.description))
+            return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
         }
         if ImageFormat.sniff(bytes) == nil && !InputScanner.looksLikeImage(file.path) {
             return .skipped(path: file.path, reason: "not an image (\(ImageFormat.describeUnknown(bytes)))")
@@ -100,13 +100,13 @@ public struct BatchRun: Sendable {
                 explained.append(ExplainedClass(index: m.index, label: label, overlay: overlayName, raw: rawName,
                                                 box: m.localisation.box, peak: m.localisation.peak, flat: m.flat, massInBox: m.massInBox))
             }
-            return .explained(ResultRecord(input: file.relative, status: "ok", width: photo.width, height: photo.height,
+            return .explained(ResultRecord(input: file.relative, status: .ok, width: photo.width, height: photo.height,
                                            modelInput: .init(width: e.geometry.inputWidth, height: e.geometry.inputHeight, resize: e.geometry.mode),
                                            predictions: e.predictions, explained: explained))
         } catch let error as ImageError {
-            return .failed(ResultRecord(input: file.relative, status: "error", error: error.description))
+            return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
         } catch {
-            return .failed(ResultRecord(input: file.relative, status: "error", error: "\(file.path): \(error)"))
+            return .failed(ResultRecord(input: file.relative, status: .error, error: "\(file.path): \(error)"))
         }
     }
 }

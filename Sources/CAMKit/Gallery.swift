@@ -18,8 +18,8 @@ enum Gallery {
             let top = r.predictions?.first
             let label = escape(top?.label ?? "")
             let confidence = top?.probability ?? -1
-            if r.status != "ok" {
-                cards += "<div class=\"card error\" data-err=\"1\" data-label=\"\" data-name=\"\(escape(r.input))\" data-conf=\"-1\"><h3>\(escape(r.input))</h3><p>\(escape(r.error ?? r.status))</p></div>\n"
+            if r.status != .ok {
+                cards += "<div class=\"card error\" data-err=\"1\" data-label=\"\" data-name=\"\(escape(r.input))\" data-conf=\"-1\"><h3>\(escape(r.input))</h3><p>\(escape(r.error ?? r.status.rawValue))</p></div>\n"
                 continue
             }
             var figures = ""

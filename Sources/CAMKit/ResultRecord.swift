@@ -1,3 +1,8 @@
+/// How one input ended: explained, failed (with an error), or skipped (not an image).
+public enum RecordStatus: String, Codable, Sendable {
+    case ok, error, skipped
+}
+
 /// One line of results.jsonl.
 public struct ResultRecord: Codable, Sendable {
     public struct ModelInput: Codable, Sendable {
@@ -5,7 +10,7 @@ public struct ResultRecord: Codable, Sendable {
     }
 
     public var input: String
-    public var status: String
+    public var status: RecordStatus
     public var error: String?
     public var width: Int?
     public var height: Int?

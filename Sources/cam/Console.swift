@@ -25,7 +25,7 @@ final class Progress: @unchecked Sendable {
     }
 
     func update(done: Int, record: ResultRecord) {
-        update(done: done, item: record.input, summary: record.predictions?.first.map { "\($0.label) \(String(format: "%.2f", $0.probability))" } ?? record.status)
+        update(done: done, item: record.input, summary: record.predictions?.first.map { "\($0.label) \(String(format: "%.2f", $0.probability))" } ?? record.status.rawValue)
     }
 
     /// `summary` is printed after the item's name on plain (non-terminal) output.

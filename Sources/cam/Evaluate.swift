@@ -13,8 +13,7 @@ struct Evaluate: ParsableCommand {
 
     @Argument(help: "Folder of the annotated photos.") var photos: String
     @Option(help: "Ground truth: a CSV (file,x0,y0,x1,y1,label; inclusive pixels) or a folder of Pascal VOC XML files.") var boxes: String
-    @Option(help: "ONNX model (default: the shipped EfficientNet-Lite0).") var model: String?
-    @Option(help: "Labels file, one class per line (default: from the model's sidecar).") var labels: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Principal component of the weighted feature maps.") var eigenSmooth = false
     @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1.") var augSmooth = false
@@ -35,20 +34,15 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let modelPath = model ?? DefaultModel.path()
-        let classifier: Classifier
+        let modelPath = modelOptions.path
+        let classifier = try modelOptions.load(method: method)
         let truth: GroundTruth
         let output: OutputFolder
         do {
-            classifier = try Classifier(modelPath: modelPath, labelsPath: labels)
             truth = try GroundTruth.load(boxes)
             do { output = try OutputFolder(out) } catch { throw ImageError.unwritable(path: out, reason: error.reason) }
         } catch {
             Console.error("cam: \(error)")
-            throw ExitCode(ExitStatus.usage)
-        }
-        if method == .cam, let error = classifier.head.camError {
-            Console.error("cam: \(modelPath): \(error)")
             throw ExitCode(ExitStatus.usage)
         }
         var settings = EvaluationSettings()
@@ -70,7 +64,7 @@ struct Evaluate: ParsableCommand {
         }
         results += evaluator.evaluateAll(truth, photosFolder: photos, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { done, r in
             if let error = r.error { Console.error("cam: \(error)") }
-            progress.update(done: done, item: r.file, summary: r.status == "ok"
+            progress.update(done: done, item: r.file, summary: r.status == .ok
                 ? "\(r.top1Label ?? "?") (truth \(r.label ?? "?")), IoU \(String(format: "%.2f", r.iou ?? 0))" : "error")
         }
         progress.finish()

@@ -12,14 +12,10 @@ struct Explain: ParsableCommand {
 
     @Argument(help: "Photos and/or folders.") var paths: [String]
     @Flag(help: "Descend into sub-folders.") var recursive = false
-    @Option(help: "ONNX model (default: the shipped EfficientNet-Lite0).") var model: String?
-    @Option(help: "Labels file, one class per line (default: from the model's sidecar).") var labels: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Output folder.") var out = "Output"
     @Option(name: .customLong("top-k"), help: "Explain the K best classes.") var topK = 1
     @Option(name: .customLong("class"), help: "Explain this class (label or index) instead of the top ones.") var classChoice: String?
-    @Option(help: "Resize mode: full, crop or stretch (default: the sidecar's).") var resize: ResizeMode?
-    @Option(help: "Model input size (shorter side).") var size: Int?
-    @Option(help: "Normalisation preset: imagenet, inception, lite.") var preset: ModelSidecar.Preset?
     @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Use the first principal component of the weighted feature maps instead of their sum.") var eigenSmooth = false
     @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1 (6 forward passes, as pytorch-grad-cam).") var augSmooth = false
@@ -43,7 +39,6 @@ struct Explain: ParsableCommand {
 
     func validate() throws {
         try OptionChecks.check("top-k", topK, in: OptionChecks.topK)
-        try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
         try OptionChecks.check("jobs", jobs, in: OptionChecks.workers)
         try OptionChecks.check("threads", threads, in: OptionChecks.workers)
         try OptionChecks.check("batch-size", batchSize, in: OptionChecks.batchSize)
@@ -59,7 +54,6 @@ struct Explain: ParsableCommand {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
-        let modelPath = model ?? DefaultModel.path()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let workers = jobs ?? cores
         // Jobs × threads never exceeds the cores: oversubscription only adds switching.
@@ -67,26 +61,7 @@ struct Explain: ParsableCommand {
         if threadsPerJob != threads && !quiet {
             Console.error("cam: using \(threadsPerJob) thread(s) per job so that \(workers) jobs fit \(cores) cores")
         }
-        let classifier: Classifier
-        do {
-            classifier = try Classifier(modelPath: modelPath, labelsPath: labels, threads: threadsPerJob) { config in
-                if let resize { config.resize = resize }
-                if let size { config.inputSize = size }
-                if let preset { (config.mean, config.std) = preset.meanStd }
-            }
-        } catch {
-            Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(ExitStatus.usage)
-        }
-        if method == .cam, let error = classifier.head.camError {
-            Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(ExitStatus.usage)
-        }
-        let classes = classifier.head.classes
-        if classes > 0 && topK > classes {
-            Console.error("cam: --top-k \(topK) is outside 1...\(classes) (the model has \(classes) classes)")
-            throw ExitCode(ExitStatus.usage)
-        }
+        let classifier = try modelOptions.load(threads: threadsPerJob, method: method, topK: topK)
         var settings = ExplainSettings()
         settings.method = method
         settings.eigenSmooth = eigenSmooth

@@ -10,7 +10,7 @@ struct Inspect: ParsableCommand {
 
     @Argument(help: "The photo.") var image: String
     @Option(name: .customLong("top-k"), help: "Classes to show.") var topK = 5
-    @Option(help: "ONNX model (default: the shipped EfficientNet-Lite0).") var model: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Grid PNG to write (default: <out>/<photo name>.inspect.png).") var grid: String?
     @Option(help: "Output folder for the grid.") var out = "Output"
     @Option(help: "Colormap.") var colormap: Colormap = .jet
@@ -28,17 +28,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        let modelPath = model ?? DefaultModel.path()
-        let classifier: Classifier
-        do { classifier = try Classifier(modelPath: modelPath) } catch {
-            Console.error("cam: \(modelPath): \(error)")
-            throw ExitCode(ExitStatus.usage)
-        }
-        let classes = classifier.head.classes
-        if classes > 0 && topK > classes {
-            Console.error("cam: --top-k \(topK) is outside 1...\(classes) (the model has \(classes) classes)")
-            throw ExitCode(ExitStatus.usage)
-        }
+        let classifier = try modelOptions.load(topK: topK)
         if let grid, Self.sameFile(grid, image) {
             Console.error("cam: --grid \(grid) is the photo itself: refusing to overwrite the input")
             throw ExitCode(ExitStatus.usage)

@@ -3,7 +3,7 @@ import Foundation
 /// The evaluation of one annotated photo.
 public struct ImageEvaluation: Codable, Sendable {
     public var file: String
-    public var status = "ok"
+    public var status = RecordStatus.ok
     public var error: String?
     /// Ground-truth label (the first object's) and its class index, when the model has it.
     public var label: String?
@@ -29,7 +29,7 @@ public struct ImageEvaluation: Codable, Sendable {
 
     public init(file: String, failure: String? = nil) {
         self.file = file
-        if let failure { status = "error"; error = failure }
+        if let failure { status = .error; error = failure }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -7,7 +7,7 @@ public enum EvaluationReport {
         var lines: [String] = []
         lines.append("file                          truth → top-1                          IoU(top-1)  IoU(GT)  top-1 loc  GT-known")
         for r in results {
-            guard r.status == "ok" else { lines.append(r.file.padding(toLength: 30, withPad: " ", startingAt: 0) + "error"); continue }
+            guard r.status == .ok else { lines.append(r.file.padding(toLength: 30, withPad: " ", startingAt: 0) + "error"); continue }
             let classes = "\(r.label ?? "?") → \(r.top1Label ?? "?")"
             lines.append(r.file.padding(toLength: 30, withPad: " ", startingAt: 0) + classes.padding(toLength: 39, withPad: " ", startingAt: 0)
                 + String(format: "%10.3f %8.3f", r.iou ?? 0, r.gtIoU ?? 0)

@@ -49,13 +49,13 @@ public struct Evaluator: Sendable {
         do {
             try evaluate(into: &result, photoPath: photoPath, objects: objects, session: session)
         } catch let error as ImageError {
-            result.status = "error"
+            result.status = .error
             result.error = error.description
         } catch let error as CAMError {
-            result.status = "error"
+            result.status = .error
             result.error = error.description
         } catch {
-            result.status = "error"
+            result.status = .error
             result.error = "\(photoPath): \(error)"
         }
         return result
@@ -128,7 +128,7 @@ public struct Evaluator: Sendable {
 
     /// Aggregates per-image results.
     public func summarise(_ results: [ImageEvaluation]) -> (EvaluationSummary, BoxAccuracy.Sweep) {
-        let ok = results.filter { $0.status == "ok" }
+        let ok = results.filter { $0.status == .ok }
         let n = Double(max(ok.count, 1))
         func share(_ f: (ImageEvaluation) -> Bool) -> Double { 100 * Double(ok.filter(f).count) / n }
         let sweep = BoxAccuracy.sweep(ok.compactMap(\.bestIoUs))
