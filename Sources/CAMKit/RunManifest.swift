@@ -33,6 +33,32 @@ public struct RunManifest: Codable, Sendable, Equatable {
         public var pngLevel: String
         public var normalisation = "relu, min-max"
         public var upsampling = "bilinear, half-pixel centres"
+
+        enum CodingKeys: String, CodingKey {
+            case resize, inputSize, stride, interpolation, mean, std, topK, classIndex = "class", colormap, alpha, threshold
+            case boxThreshold, boxes, pngLevel, normalisation, upsampling
+        }
+
+        /// Every key is written, unset ones as null, so that the manifest's keys never vary.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(resize, forKey: .resize)
+            try c.encode(inputSize, forKey: .inputSize)
+            try c.encode(stride, forKey: .stride)
+            try c.encode(interpolation, forKey: .interpolation)
+            try c.encode(mean, forKey: .mean)
+            try c.encode(std, forKey: .std)
+            try c.encode(topK, forKey: .topK)
+            try c.encode(classIndex, forKey: .classIndex)
+            try c.encode(colormap, forKey: .colormap)
+            try c.encode(alpha, forKey: .alpha)
+            try c.encode(threshold, forKey: .threshold)
+            try c.encode(boxThreshold, forKey: .boxThreshold)
+            try c.encode(boxes, forKey: .boxes)
+            try c.encode(pngLevel, forKey: .pngLevel)
+            try c.encode(normalisation, forKey: .normalisation)
+            try c.encode(upsampling, forKey: .upsampling)
+        }
     }
 
     /// Which shard of a split run this is.

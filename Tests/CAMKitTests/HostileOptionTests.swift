@@ -187,4 +187,16 @@ struct HostileOptionTests {
             #expect(run.status == code, "\(args): exit \(run.status), expected \(code): \(run.stderr)")
         }
     }
+
+    /// `--class N` on a model whose class count is known only from a run (SqueezeNet's class map
+    /// before the pool): an error per photo naming the count, never a crash.
+    @Test func classBeyondAClassMapHeadIsAnError() throws {
+        let dir = try Self.temporary("nin")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = Fixtures.path("onnx/squeezenet1_1.onnx")
+        let run = try Self.cam(["explain", Self.samples + "/coffee.png", "--model", model, "--class", "5000", "--out", dir, "--quiet"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("--class 5000: not a label or an index below 10"), "\(run.stderr)")
+        #expect(try Self.cam(["explain", Self.samples + "/coffee.png", "--model", model, "--class", "9", "--out", dir, "--quiet"]).status == 0)
+    }
 }

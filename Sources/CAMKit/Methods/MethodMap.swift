@@ -15,7 +15,12 @@ public enum MethodMap {
         public init() {}
     }
 
+    /// Throws `CAMError.badClass` for a class index outside the logits (checked here, at the
+    /// boundary: the head's weights are read without bounds checks of their own).
     public static func raw(_ method: CAMMethod, _ input: MethodInput, options: Options = Options()) throws -> ClassActivationMap {
+        guard input.logits.indices.contains(input.classIndex) else {
+            throw CAMError.badClass(String(input.classIndex), classes: input.logits.count)
+        }
         let weights: [Float]
         switch method {
         case .cam:
