@@ -5,6 +5,7 @@ let package = Package(
     name: "camkit",
     products: [
         .library(name: "CAMKit", targets: ["CAMKit"]),
+        .library(name: "FolderRuns", targets: ["FolderRuns"]),
         .executable(name: "cam", targets: ["cam"]),
     ],
     dependencies: [
@@ -20,21 +21,27 @@ let package = Package(
         .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         // libpng reports errors by longjmp; this C target keeps every setjmp/longjmp inside C.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
-        .target(name: "ImageIO", dependencies: ["CPNG", "CPNGShim", "CJPEG", "CFreeType", "CISAL"]),
+        // Whole-file reads with limits, atomic writes, output folders that links cannot redirect.
+        .target(name: "FileIO"),
+        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CFreeType", "CISAL"]),
         .target(name: "Inference", dependencies: ["CBLAS"]),
-        .target(name: "ONNX", dependencies: ["Inference"]),
-        .target(name: "CAMKit", dependencies: ["ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
+        .target(name: "ONNX", dependencies: ["Inference", "FileIO"]),
+        .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
+        // Everything cam explain, eval, merge and run do with files and folders: input scanning,
+        // the worker pool, the per-photo pipeline, results log, manifest, reports, gallery,
+        // shards and merge, the evaluation run.
+        .target(name: "FolderRuns", dependencies: ["CAMKit", "FileIO", "ImageIO", "Inference", "ONNX"]),
         .executableTarget(name: "cam", dependencies: [
-            "CAMKit",
+            "FolderRuns", "CAMKit", "FileIO", "ImageIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers; a plain build replays files given as arguments.
-        .executableTarget(name: "CamFuzz", dependencies: ["ImageIO", "Inference", "ONNX", "CAMKit"]),
+        .executableTarget(name: "CamFuzz", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CAMKit", "FolderRuns"]),
         // Fixture paths and the suite's tolerance helper, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "Inference", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNX", "TestSupport"]),
-        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "ImageIO", "Inference", "TestSupport"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["FileIO", "ImageIO", "Inference", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport"]),
+        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "FolderRuns", "FileIO", "ImageIO", "Inference", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,8 @@
 //   swift build --scratch-path .build-fuzz --product CamFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 // A plain build replays the files given as arguments (used by the corpus-replay test).
 import CAMKit
+import FolderRuns
+import FileIO
 import Foundation
 import ImageIO
 import Inference

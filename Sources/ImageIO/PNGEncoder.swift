@@ -1,5 +1,6 @@
 import CPNGShim
 #if canImport(Glibc)
+import FileIO
 import Glibc
 #endif
 

@@ -1,3 +1,4 @@
+import FileIO
 import Inference
 
 /// An ONNX file read and converted to an `Inference.Graph`, with what `cam model` reports.
@@ -91,22 +92,13 @@ extension ONNXModel {
     }
 }
 
-/// Reading the model file with a size limit.
+/// Reading the model file with a size limit (checked before reading).
 enum ModelFile {
     static func read(_ path: String, limit: Int) throws(ONNXError) -> [UInt8] {
-        guard let fp = fopen(path, "rb") else { throw .unreadable(path: path, reason: String(decoding: Array(UnsafeBufferPointer(start: strerror(errno), count: Int(strlen(strerror(errno))))).map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
-        defer { fclose(fp) }
-        var st = stat()
-        if fstat(fileno(fp), &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw .unreadable(path: path, reason: "is a directory") }
-        fseek(fp, 0, SEEK_END)
-        let size = ftell(fp)
-        guard size >= 0 else { throw .unreadable(path: path, reason: "cannot determine size") }
-        guard size <= limit else { throw .tooLarge(path: path, bytes: size, limit: limit) }
-        fseek(fp, 0, SEEK_SET)
-        var bytes = [UInt8](repeating: 0, count: size)
-        let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, size, fp) }
-        guard n == size else { throw .unreadable(path: path, reason: "short read") }
-        return bytes
+        do { return try FileBytes.read(path, limit: limit) } catch {
+            if let size = error.size { throw .tooLarge(path: path, bytes: size, limit: limit) }
+            throw .unreadable(path: path, reason: error.reason)
+        }
     }
 }
 

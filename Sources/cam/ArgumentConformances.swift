@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import ImageIO
 
 /// Option types parsed from their raw values.

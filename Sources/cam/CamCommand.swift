@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import Foundation
 
 /// The `cam` command line.

@@ -1,4 +1,5 @@
 import CAMKit
+import FolderRuns
 import Foundation
 
 /// stderr output and the progress display.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import Foundation
 
 /// The exit codes of every `cam` command, one table (README "Exit codes").

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import Foundation
 import ImageIO
 import Inference

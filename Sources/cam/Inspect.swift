@@ -1,5 +1,7 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
+import FileIO
 import Foundation
 import ImageIO
 import Inference

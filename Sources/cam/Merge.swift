@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import Foundation
 
 /// `cam merge`: one set of reports from the shards of `cam explain --shard K/N`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import Foundation
 
 /// `cam model`: describes an ONNX model and the CAM head camkit finds in it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 
 /// The model and how photos are fitted to it: one option group for `explain`, `inspect` and
 /// `eval`, so each command loads the model the same way and can override the sidecar.

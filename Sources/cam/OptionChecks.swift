@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 
 /// Range checks for option values, at the boundary: each error names the option, the value and
 /// the allowed range, and NaN or infinity never passes.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FolderRuns
 import Foundation
 
 /// `cam run`: runs an ONNX model on .npy tensors (the verification entry point).

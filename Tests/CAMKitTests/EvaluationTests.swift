@@ -1,4 +1,5 @@
 @testable import CAMKit
+@testable import FolderRuns
 import Foundation
 import Inference
 import Testing

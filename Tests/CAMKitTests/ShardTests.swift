@@ -1,4 +1,6 @@
 @testable import CAMKit
+@testable import FolderRuns
+import FileIO
 import Foundation
 import ImageIO
 import Testing

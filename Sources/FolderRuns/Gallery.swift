@@ -1,3 +1,4 @@
+import CAMKit
 import Foundation
 
 /// A self-contained HTML gallery (no server, no network): each photo's overlays with its top-k

@@ -1,3 +1,4 @@
+import CAMKit
 /// Text from the file system (names, errors quoting them) made safe to show on one line:
 /// control characters — a newline that would split a message and forge a `cam:` line, an
 /// escape sequence for the terminal — are written as visible escapes (`\n`, `\u{1B}`).

@@ -1,3 +1,4 @@
+import CAMKit
 import ImageIO
 
 /// A small line chart as an RGB image: curves over x ∈ [0, 1], y ∈ [0, yMax], with axes, tick

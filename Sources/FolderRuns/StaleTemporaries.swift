@@ -1,3 +1,5 @@
+import CAMKit
+import FileIO
 import ImageIO
 
 /// Removes temporary files that a killed run left in the output tree (their writer is gone).

@@ -1,3 +1,4 @@
+import CAMKit
 import Foundation
 
 /// Ground-truth boxes for `cam eval`, by photo file name. A line or file that cannot be read is

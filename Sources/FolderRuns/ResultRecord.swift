@@ -1,3 +1,4 @@
+import CAMKit
 /// How one input ended: explained, failed (with an error), or skipped (not an image).
 public enum RecordStatus: String, Codable, Sendable {
     case ok, error, skipped

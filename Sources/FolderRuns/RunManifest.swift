@@ -1,3 +1,4 @@
+import CAMKit
 import Foundation
 import ImageIO
 

@@ -1,3 +1,4 @@
+import CAMKit
 /// File names for outputs: `<input name with extension>.<class index>-<label slug>.cam.png`, in a
 /// folder tree mirroring the input's. Keeping the input's extension means `a.jpg` and `a.png`
 /// never collide.

@@ -1,3 +1,4 @@
+import CAMKit
 import Foundation
 
 /// Items processed by a few workers, each with its own per-worker state (a `ClassifierSession`:

@@ -2,24 +2,6 @@
 import Glibc
 #endif
 
-/// A failed POSIX file operation, with the system's reason.
-public struct FileError: Error, Sendable, Equatable {
-    /// `strerror` text, e.g. "No such file or directory".
-    public let reason: String
-    /// The errno value.
-    public let code: Int32
-
-    init(errno code: Int32) {
-        self.code = code
-        self.reason = String(cString: strerror(code))
-    }
-
-    init(reason: String) {
-        self.code = 0
-        self.reason = reason
-    }
-}
-
 /// Whole-file reads through POSIX calls: no Foundation, and errno preserved for messages.
 public enum FileBytes {
     /// Reads the whole file; refuses directories and files larger than `limit` bytes.
@@ -48,7 +30,7 @@ public enum FileBytes {
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(errno: EISDIR) }
         if (info.st_mode & S_IFMT) != S_IFREG { throw FileError(reason: "not a regular file") }
         let expected = Int(info.st_size)
-        if expected > limit { throw FileError(reason: "file is \(expected) bytes, over the limit of \(limit)") }
+        if expected > limit { throw FileError(reason: "file is \(expected) bytes, over the limit of \(limit)", size: expected) }
         var bytes = [UInt8](repeating: 0, count: max(expected, 0))
         var filled = 0
         while filled < expected {

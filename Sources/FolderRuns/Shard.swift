@@ -1,3 +1,4 @@
+import CAMKit
 /// One part of a deterministic partition of the inputs, so that N processes (on N machines) each
 /// explain their share: a file belongs to shard hash(relative path) mod N. The hash is FNV-1a
 /// over the UTF-8 bytes — written here because it must never change between releases or

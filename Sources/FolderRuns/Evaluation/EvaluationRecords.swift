@@ -1,3 +1,4 @@
+import CAMKit
 import Foundation
 
 /// The evaluation of one annotated photo.

@@ -1,3 +1,5 @@
+import CAMKit
+import FileIO
 import Foundation
 import ImageIO
 
