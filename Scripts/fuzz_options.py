@@ -67,7 +67,7 @@ def main():
             args = vector(rng, os.path.join(tmp, "out%d" % runs))
             runs += 1
             try:
-                p = subprocess.run([binary] + args, capture_output=True, timeout=120, cwd=ROOT)
+                p = subprocess.run([binary] + args, capture_output=True, timeout=120, cwd=tmp)
             except subprocess.TimeoutExpired:
                 found.append(("hang", args, ""))
                 continue

@@ -16,6 +16,10 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case mergeFailed(path: String, detail: String)
     /// Fitting the photo to the model would need a resized image or model input over the limits.
     case photoTooLargeForModel(width: Int, height: Int, resized: Int, input: Int)
+    /// Folding the linear head found matrices whose shapes do not chain.
+    case headShapeMismatch(node: String, detail: String)
+    /// A method called without what it needs (an API misuse, not bad input).
+    case methodNeedsForwardPass(method: String)
     /// `cam inspect`'s grid would be over its pixel limit.
     case gridTooLarge(pixels: Double, limit: Int)
 
@@ -33,6 +37,9 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badGroundTruth(path, detail): return "\(path): bad ground truth (\(detail))"
         case let .badShard(text, reason): return "--shard \(text): \(reason)"
         case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"
+        case let .headShapeMismatch(node, detail): return "the classifier head's linear layers after '\(node)' do not chain: \(detail)"
+        case let .methodNeedsForwardPass(method):
+            return "\(method) needs MethodMap.Options.modelInput and .forward (the model input and a batched forward pass)"
         case let .gridTooLarge(pixels, limit):
             return "the grid would have \(Int(min(pixels, 9e18))) pixels, over the limit of \(limit): use fewer --top-k classes or a smaller --panel-height"
         case let .photoTooLargeForModel(w, h, resized, input):

@@ -163,7 +163,7 @@ public struct CAMHead: Sendable {
                 if let b = bias { bias = zip(b, add.count == b.count ? add : [Float](repeating: add.first ?? 0, count: b.count)).map(+) } else { bias = add }
             case .matrix(let m, let r, let c):
                 if let prev = w {
-                    guard c == rows else { throw .headNotLinear(node: pool, op: "shape mismatch") }
+                    guard c == rows else { throw .headShapeMismatch(node: pool, detail: "a \(r)×\(c) matrix after one with \(rows) rows") }
                     var product = [Float](repeating: 0, count: r * cols)
                     for i in 0..<r { for j in 0..<cols { var s: Float = 0; for t in 0..<c { s += m[i * c + t] * prev[t * cols + j] }; product[i * cols + j] = s } }
                     w = product

@@ -95,7 +95,7 @@ public struct BatchRun: Sendable {
                     let name = OutputNames.raw(relative: file.relative, index: m.index, label: label)
                     let t = Tensor(shape: [m.raw.height, m.raw.width], data: m.raw.values)
                     do { try output.write(NPYFile.encode(t), to: name) } catch {
-                        throw ImageError.unwritable(path: output.display(name), reason: error.reason)
+                        throw PathError(.write, output.display(name), error)
                     }
                     rawName = name
                 }
@@ -106,6 +106,8 @@ public struct BatchRun: Sendable {
                                            modelInput: .init(width: e.geometry.inputWidth, height: e.geometry.inputHeight, resize: e.geometry.mode),
                                            predictions: e.predictions, explained: explained))
         } catch let error as ImageError {
+            return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
+        } catch let error as PathError {
             return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
         } catch {
             return .failed(ResultRecord(input: file.relative, status: .error, error: "\(file.path): \(error)"))

@@ -71,7 +71,7 @@ public struct FolderRun {
     }
 
     /// Runs the prepared inputs; `progress` gets (done, total, record) as each photo finishes.
-    public func run(_ prepared: Prepared, progress: (@Sendable (Int, Int, ResultRecord) -> Void)? = nil) throws(ImageError) -> Summary {
+    public func run(_ prepared: Prepared, progress: (@Sendable (Int, Int, ResultRecord) -> Void)? = nil) throws(PathError) -> Summary {
         let names = ReportWriter.Names(shard: shard)
         // A rerun of a killed run must not leave the old manifest beside a new, shorter results file.
         prepared.output.remove(names.manifest)

@@ -46,7 +46,7 @@ public enum ReportWriter {
     }
 
     static func write(_ text: String, _ name: String, in folder: OutputFolder) throws {
-        do { try folder.write(text: text, to: name) } catch { throw ImageError.unwritable(path: folder.display(name), reason: error.reason) }
+        do { try folder.write(text: text, to: name) } catch { throw PathError(.write, folder.display(name), error) }
     }
 
     /// A CSV field: control characters escaped (one record per line, nothing for a terminal to

@@ -16,9 +16,9 @@ public final class ResultsLog: @unchecked Sendable {
 
     /// Starts an empty `name` in `folder`. The new file replaces whatever stood at the name
     /// (a symlink, a FIFO, a hard link to another file) without writing through it.
-    public init(folder: OutputFolder, name: String) throws(ImageError) {
+    public init(folder: OutputFolder, name: String) throws(PathError) {
         do { fd = try folder.createForAppending(name) } catch {
-            throw .unwritable(path: folder.display(name), reason: error.reason)
+            throw PathError(.write, folder.display(name), error)
         }
     }
 

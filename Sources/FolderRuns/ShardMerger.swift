@@ -70,7 +70,7 @@ public struct ShardMerger {
         }
         let shards = (0..<n).map { byIndex[$0]! }
         let folder: OutputFolder
-        do { folder = try OutputFolder(output) } catch { throw ImageError.unwritable(path: output, reason: error.reason) }
+        do { folder = try OutputFolder(output) } catch { throw PathError(.create, output, error) }
         var copied = 0
         for s in shards { copied += try copyOutputs(of: s, into: folder) }
         var manifest = shards[0].manifest
@@ -151,7 +151,7 @@ public struct ShardMerger {
                         throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing or not a regular file")
                     }
                     do { try folder.write(bytes, to: name) } catch {
-                        throw ImageError.unwritable(path: folder.display(name), reason: error.reason)
+                        throw PathError(.write, folder.display(name), error)
                     }
                     copied += 1
                 }

@@ -16,7 +16,7 @@ struct Evaluate: ParsableCommand {
     @Argument(help: "Folder of the annotated photos.") var photos: String
     @Option(help: "Ground truth: a CSV (file,x0,y0,x1,y1,label; inclusive pixels) or a folder of Pascal VOC XML files.") var boxes: String
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Map method: cam, gradcam, gradcampp, xgradcam, hirescam, eigencam, scorecam, ablationcam.") var method: CAMMethod = .cam
+    @Option(help: "Map method (README, Methods).") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Principal component of the weighted feature maps.") var eigenSmooth = false
     @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1.") var augSmooth = false
     @Option(name: .customLong("box-threshold"), help: "τ of the top-1 / GT-known box (fraction of the map's maximum).") var boxThreshold: Float = 0.2
@@ -42,7 +42,7 @@ struct Evaluate: ParsableCommand {
         let output: OutputFolder
         do {
             truth = try GroundTruth.load(boxes)
-            do { output = try OutputFolder(out) } catch { throw ImageError.unwritable(path: out, reason: error.reason) }
+            do { output = try OutputFolder(out) } catch { throw PathError(.create, out, error) }
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.usage)

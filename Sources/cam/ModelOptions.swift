@@ -7,9 +7,9 @@ import FolderRuns
 struct ModelOptions: ParsableArguments {
     @Option(help: "ONNX model (default: the shipped EfficientNet-Lite0).") var model: String?
     @Option(help: "Labels file, one class per line (default: from the model's sidecar).") var labels: String?
-    @Option(help: "Resize mode: full, crop or stretch (default: the sidecar's).") var resize: ResizeMode?
+    @Option(help: "How the photo is fitted to the model (default: the sidecar's).") var resize: ResizeMode?
     @Option(help: "Model input size (shorter side; default: the sidecar's).") var size: Int?
-    @Option(help: "Normalisation preset: imagenet, inception, lite (default: the sidecar's).") var preset: ModelSidecar.Preset?
+    @Option(help: "Normalisation recipe (default: the sidecar's).") var preset: ModelSidecar.Preset?
 
     func validate() throws {
         try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)

@@ -225,4 +225,18 @@ struct HostileOutputTests {
             #expect(Self.isRegularFile(dir + "/" + path), "\(path) is the command's own file")
         }
     }
+
+    /// A report or raw map that cannot be written is named as a file (not an image) with its cause.
+    @Test func unwritableReportsAndRawMapsNameTheFile() throws {
+        let dir = try Self.temporary("unwritable")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/a/results.jsonl", withIntermediateDirectories: true)
+        let log = try Self.cam(["explain", Self.samples + "/coffee.png", "--out", dir + "/a", "--quiet"])
+        #expect(log.status == 2)
+        #expect(log.stderr.contains(dir + "/a/results.jsonl: cannot write file (Is a directory)"), "\(log.stderr)")
+        try FileManager.default.createDirectory(atPath: dir + "/b/coffee.png.967-espresso.cam.npy", withIntermediateDirectories: true)
+        let raw = try Self.cam(["explain", Self.samples + "/coffee.png", "--out", dir + "/b", "--quiet", "--save-raw"])
+        #expect(raw.status == 1)
+        #expect(raw.stderr.contains(dir + "/b/coffee.png.967-espresso.cam.npy: cannot write file (Is a directory)"), "\(raw.stderr)")
+    }
 }

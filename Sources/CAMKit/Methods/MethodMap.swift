@@ -32,7 +32,7 @@ public enum MethodMap {
         case .gradcampp: weights = try GradCAMPlusPlus.weights(input)
         case .ablationcam: weights = try AblationCAM.weights(input)
         case .scorecam:
-            guard let x = options.modelInput, let forward = options.forward else { throw CAMError.unsupportedInput(detail: "scorecam needs the model input") }
+            guard let x = options.modelInput, let forward = options.forward else { throw CAMError.methodNeedsForwardPass(method: "scorecam") }
             let scores = try options.scoreCache?.scores ?? ScoreCAM.scores(input, modelInput: x, batchSize: options.batchSize, forward: forward)
             options.scoreCache?.scores = scores
             weights = ScoreCAM.weights(scores, classIndex: input.classIndex)
