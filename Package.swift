@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageIOTests", dependencies: ["FileIO", "ImageIO", "Inference", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport"]),
+        // The command line in-process: parsing, validation, --help snapshots.
+        .testTarget(name: "CLITests", dependencies: ["cam", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "FolderRuns", "FileIO", "ImageIO", "Inference", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
