@@ -22,10 +22,6 @@ public struct InputFile: Sendable, Equatable {
         self.location = location
         self.relative = relative
     }
-
-    public init(path: String, relative: String) {
-        self.init(location: Array(path.utf8), relative: relative)
-    }
 }
 
 /// Finds input files: given files, and the files of given folders (recursively if asked),

@@ -111,15 +111,13 @@ struct Inspect: ParsableCommand {
 
     func write(_ photo: RGBImage, _ panels: [(RGBImage, String)]) throws {
         let picture = try InspectGrid.render(photo: photo, panels: panels, height: panelHeight)
-        if let grid {
-            try PNGEncoder().write(picture, to: grid)
-            print("grid: \(grid)")
-        } else {
-            let folder = try OutputFolder(out)
-            let name = (image as NSString).lastPathComponent + ".inspect.png"
-            try PNGEncoder().write(picture, to: name, in: folder)
-            print("grid: \(folder.display(name))")
-        }
+        // --grid names the file (its folder is made if missing); otherwise it goes into --out.
+        let folderPath = grid.map { ($0 as NSString).deletingLastPathComponent } ?? out
+        let name = grid.map { ($0 as NSString).lastPathComponent } ?? (image as NSString).lastPathComponent + ".inspect.png"
+        let folder: OutputFolder
+        do { folder = try OutputFolder(folderPath.isEmpty ? "." : folderPath) } catch { throw PathError(.create, folderPath, error) }
+        try PNGEncoder().write(picture, to: name, in: folder)
+        print("grid: \(grid ?? folder.display(name))")
     }
 
     /// Whether two paths name one file (same device and inode).
