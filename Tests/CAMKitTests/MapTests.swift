@@ -23,7 +23,10 @@ struct MapTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("colormaps/reference.json")))
         let ref = try JSONDecoder().decode(Reference.self, from: data).maps[map.rawValue]!
         let table = map.table
-        for i in 0..<256 { for c in 0..<3 { #expect(abs(Int(table[i * 3 + c]) - ref[i][c]) <= 1) } }
+        var worst = 0
+        for i in 0..<256 { for c in 0..<3 { worst = max(worst, abs(Int(table[i * 3 + c]) - ref[i][c])) } }
+        // Measured: 0 levels in every map (the tables are the reference, rounded the same way); exact, was ±1.
+        #expect(within(Double(worst), 0, "colormap.\(map)"), "\(map): \(worst) levels off")
     }
 
     @Test func jetEndsAtOpenCVAnchors() {

@@ -33,12 +33,15 @@ struct HostileModelTests {
         return try plan.run([input.name: tensor])[model.graph.outputs[0]]
     }
 
+    @Test func listIsComplete() throws { try requireCount(Self.cases, atLeast: 12, "hostile models") }
+
     @Test("hostile model", arguments: cases)
     func hostile(c: Case) throws {
         if c.expect == "ok" {
             let out = try Self.loadPlanRun(c)
             let expected = try Fixtures.npy("hostile/" + c.output!).floats()
-            #expect(relativeError(out!.data, expected) <= 1e-4)
+            // Measured: 0 (external data and float16 weights read exactly); bound 1e-6, was 1e-4.
+            #expect(within(relativeError(out!.data, expected), 1e-6, "hostile.\(c.file)"))
             return
         }
         do {

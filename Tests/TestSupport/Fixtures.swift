@@ -11,9 +11,35 @@ public enum Fixtures {
 
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// Folder of the built binaries (`cam`, `CamFuzz`): $CAMKIT_BIN_DIR, else .build/release.
-    public static var binaries: String {
-        ProcessInfo.processInfo.environment["CAMKIT_BIN_DIR"] ?? Command.repository + "/.build/release"
+    /// Folder of the built binaries (`cam`, `CamFuzz`): the folder of the running test binary,
+    /// so a release, debug or AddressSanitizer suite runs the tools of its own build.
+    public static let binaries: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    }()
+
+    /// Newest modification time of anything under Sources/ (and Package.swift): a tool older
+    /// than this was built from other sources than the ones under test.
+    static let sourcesModified: Date = {
+        let fm = FileManager.default
+        var newest = (try? fm.attributesOfItem(atPath: Command.repository + "/Package.swift")[.modificationDate] as? Date) ?? .distantPast
+        let root = Command.repository + "/Sources"
+        for case let name as String in fm.enumerator(atPath: root) ?? FileManager.DirectoryEnumerator() {
+            if let d = (try? fm.attributesOfItem(atPath: root + "/" + name))?[.modificationDate] as? Date, d > newest { newest = d }
+        }
+        return newest
+    }()
+
+    /// The path of a built tool, after checking it exists and is newer than every source file.
+    public static func binary(_ tool: String) throws -> String {
+        let path = binaries + "/" + tool
+        guard let built = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+            throw CheckFailure("\(path) is missing: build it first (Scripts/test does, in the suite's configuration)")
+        }
+        guard built >= sourcesModified else {
+            throw CheckFailure("\(path) is older than Sources/ (built \(built), sources changed \(sourcesModified)): rebuild it (Scripts/test does)")
+        }
+        return path
     }
 
     public static func bytes(_ relative: String) throws -> [UInt8] {
@@ -64,7 +90,7 @@ public enum Command {
                            environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let binary = Fixtures.binaries + "/" + tool
+        let binary = try Fixtures.binary(tool)
         if let shellPrefix {
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
             p.arguments = ["-c", shellPrefix + " exec \"$0\" \"$@\"", binary] + args
