@@ -128,6 +128,21 @@ struct EvaluationTests {
         #expect(throws: CAMError.self) { try GroundTruth.parseVOC("<annotation><filename>a.png</filename></annotation>", path: "a.xml") }
     }
 
+    /// SECURITY.md: a VOC coordinate too large for a photo (the fuzzer's 10^300 overflow) is refused
+    /// with the file and the box named, not converted; the regression input itself is refused too.
+    @Test func hugeVOCCoordinateIsRefused() throws {
+        for huge in ["1e300", "3" + String(repeating: "5", count: 100), "1000000000", "inf", "nan"] {
+            let text = "<annotation><filename>a.png</filename><object><name>cat</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>\(huge)</xmax><ymax>9</ymax></bndbox></object></annotation>"
+            #expect(throws: CAMError.badGroundTruth(path: "a.xml", detail: "<bndbox> of 'cat' lacks a pixel coordinate in xmin/ymin/xmax/ymax"), "\(huge)") {
+                try GroundTruth.parseVOC(text, path: "a.xml")
+            }
+        }
+        let ok = try GroundTruth.parseVOC("<annotation><filename>a.png</filename><object><name>cat</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>999999999</xmax><ymax>9</ymax></bndbox></object></annotation>", path: "a.xml")
+        #expect(ok.1.map(\.box) == [[0, 0, 999_999_998, 8]])
+        let regression = String(decoding: try Fixtures.bytes("fuzz/regressions/voc-huge-coordinate.xml"), as: UTF8.self)
+        #expect(throws: CAMError.self) { try GroundTruth.parseVOC(regression, path: "r.xml") }
+    }
+
     /// `cam eval` on the shipped labelled set: the regression figures of the README.
     @Test func evalOnTheSamples() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-eval-\(UUID().uuidString)").path
