@@ -63,6 +63,8 @@ struct MethodParityTests {
         var options = MethodMap.Options()
         options.modelInput = input
         options.forward = { try session.logits(batch: $0) }
+        // Score-CAM's masked passes once per case, shared by its map, raw map and weights.
+        options.scoreCache = ScoreCAM.Cache()
         let methods = (entry["methods"] as! [String: Any]).keys.sorted()
         var checked = 0, rawChecked = 0
         for name in methods where !Self.skipped(name, key: c.key) {
@@ -125,7 +127,8 @@ struct MethodParityTests {
         case "xgradcam": return try XGradCAM.weights(input)
         case "ablationcam": return try AblationCAM.weights(input)
         case "scorecam":
-            let scores = try ScoreCAM.scores(input, modelInput: try #require(options.modelInput), batchSize: 16, forward: try #require(options.forward))
+            let scores = try options.scoreCache?.scores
+                ?? ScoreCAM.scores(input, modelInput: try #require(options.modelInput), batchSize: 16, forward: try #require(options.forward))
             return ScoreCAM.weights(scores, classIndex: input.classIndex)
         default: throw CheckFailure("no weights for \(name)")
         }

@@ -46,6 +46,7 @@ struct ReliabilityTests {
     static func killMidRun(_ args: [String], out: String, photos: Int, records: Int) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Fixtures.binary("cam"))
+        p.environment = Command.childEnvironment
         p.arguments = args
         p.standardError = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
@@ -117,6 +118,7 @@ struct ReliabilityTests {
         let processes = try (0..<2).map { _ -> Process in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: try Fixtures.binary("cam"))
+            p.environment = Command.childEnvironment
             p.arguments = ["explain", input, "--out", out, "--quiet", "--jobs", "1"]
             p.standardError = Pipe()
             return p
@@ -153,6 +155,9 @@ struct ReliabilityTests {
         #expect(run.status == 1)
         #expect(run.stderr.contains("outside the output folder"), "\(run.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+        // The input loop is not followed: one record, for sub/coffee.png, none through loop/.
+        let records = String(decoding: try FileBytes.read(out + "/results.jsonl"), as: UTF8.self).split(separator: "\n")
+        #expect(records.count == 1 && records.allSatisfy { !$0.contains("loop") && $0.contains("sub/coffee.png") }, "\(records)")
     }
 
     @Test func fullDiskIsAnErrorPerFileNotACrash() throws {

@@ -54,6 +54,33 @@ struct HostileModelTests {
         }
     }
 
+    /// SECURITY.md: external data is read only from inside the model's folder, and a symlink
+    /// there that resolves outside it is refused; one that stays inside is followed.
+    @Test func externalDataThroughASymlink() throws {
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("camkit-extlink-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: root) }
+        for dir in ["/model", "/elsewhere", "/model/data"] { try fm.createDirectory(atPath: root + dir, withIntermediateDirectories: true) }
+        try fm.copyItem(atPath: Fixtures.path("hostile/external_ok.onnx"), toPath: root + "/model/external_ok.onnx")
+        try fm.copyItem(atPath: Fixtures.path("hostile/external_ok.bin"), toPath: root + "/elsewhere/weights.bin")
+        try fm.createSymbolicLink(atPath: root + "/model/external_ok.bin", withDestinationPath: root + "/elsewhere/weights.bin")
+        do {
+            let model = try ONNXModel.load(path: root + "/model/external_ok.onnx")
+            Issue.record("external data through a symlink out of the folder was read (\(model.graph.nodes.count) nodes)")
+        } catch {
+            #expect("\(error)".contains("resolves outside the model's folder"), "\(error)")
+        }
+        // A symlink that stays inside the model's folder is fine, and gives the same numbers.
+        try fm.removeItem(atPath: root + "/model/external_ok.bin")
+        try fm.copyItem(atPath: Fixtures.path("hostile/external_ok.bin"), toPath: root + "/model/data/weights.bin")
+        try fm.createSymbolicLink(atPath: root + "/model/external_ok.bin", withDestinationPath: "data/weights.bin")
+        let model = try ONNXModel.load(path: root + "/model/external_ok.onnx")
+        let input = try Fixtures.npy("hostile/external_ok.input.npy").tensor()
+        let name = try #require(model.graph.inputs.first).name
+        let out = try InferenceEngine(graph: model.graph).makePlan(inputShapes: [name: input.shape]).run([name: input])[model.graph.outputs[0]]
+        #expect(try #require(out).data == (try Fixtures.npy("hostile/external_ok.output.npy").floats()))
+    }
+
     @Test func tooManyNodesIsRefused() throws {
         // A chain of Identity nodes over the node limit, built in memory (the file would be 4 MB).
         var bytes: [UInt8] = []

@@ -89,7 +89,7 @@ public enum Command {
     public static func run(_ tool: String, _ args: [String], in directory: String? = nil, shellPrefix: String? = nil,
                            environment: [String: String] = [:]) throws -> Result {
         let p = Process()
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        p.environment = childEnvironment.merging(environment) { $1 }
         let binary = try Fixtures.binary(tool)
         if let shellPrefix {
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -111,6 +111,14 @@ public enum Command {
         p.waitUntilExit()
         while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// This process's environment for a tool, less CAMKIT_MODEL, which would silently replace
+    /// the default model of every run (Sources/cam/Explain.swift).
+    public static var childEnvironment: [String: String] {
+        var inherited = ProcessInfo.processInfo.environment
+        inherited["CAMKIT_MODEL"] = nil
+        return inherited
     }
 
     /// The repository root (where `Samples/` is).
