@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Testing
 import TestSupport
 
@@ -85,5 +86,20 @@ struct ExplainCommandTests {
         for m in ["cam", "gradcampp", "eigencam", "ablationcam"] { #expect(r.stdout.contains("\n" + m + " ")) }
         #expect(FileManager.default.fileExists(atPath: grid))
         #expect(try Command.run("cam", ["inspect", "Samples/images/coffee.png", "--methods", "gradcam,nope"], in: Self.repo).status != 0)
+    }
+
+    /// --save-raw writes the raw map (Σ_k W[c,k]·F_k, no ReLU, no normalisation) of the shipped
+    /// model, which must equal the PyTorch reference of Scripts/make_cam_fixtures.py.
+    @Test func savedRawMapMatchesThePyTorchReference() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-raw-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (status, stderr) = try run(["explain", "Samples/images/chelsea.png", "--out", out, "--quiet", "--save-raw", "--resize", "full"])
+        #expect(status == 0, "\(stderr)")
+        let raws = try requireCount(filesUnder(out).filter { $0.hasSuffix(".npy") }, atLeast: 1, "raw maps")
+        let saved = try NPYFile.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/" + raws[0]))))
+        let reference = try Fixtures.npy("cam/chelsea.full.cam_top1.npy")
+        #expect(saved.shape == reference.shape)
+        // Measured: 1.6e-6 (the same as CAMParityTests, chelsea full); bound 1e-4 (62×).
+        #expect(within(relativeError(try saved.floats(), try reference.floats()), 1e-4, "savedRaw.chelsea"))
     }
 }

@@ -18,26 +18,34 @@ public enum Fixtures {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }()
 
-    /// Newest modification time of anything under Sources/ (and Package.swift): a tool older
-    /// than this was built from other sources than the ones under test.
-    static let sourcesModified: Date = {
+    /// Newest object file compiled for `tool` (its own modules and their dependencies, not the
+    /// tests' or the other tool's): a tool linked before it was built from older code.
+    static func newestObject(for tool: String) -> Date {
         let fm = FileManager.default
-        var newest = (try? fm.attributesOfItem(atPath: Command.repository + "/Package.swift")[.modificationDate] as? Date) ?? .distantPast
-        let root = Command.repository + "/Sources"
-        for case let name as String in fm.enumerator(atPath: root) ?? FileManager.DirectoryEnumerator() {
-            if let d = (try? fm.attributesOfItem(atPath: root + "/" + name))?[.modificationDate] as? Date, d > newest { newest = d }
+        var newest = Date.distantPast
+        for dir in (try? fm.contentsOfDirectory(atPath: binaries)) ?? [] where dir.hasSuffix(".build") {
+            let module = String(dir.dropLast(".build".count))
+            let notPart = ["cam", "CamFuzz"].contains(module) || module.hasSuffix("Tests") || module == "TestSupport"
+                || module.hasSuffix("-tool") || module.hasPrefix("generate_")
+            if module != tool && notPart { continue }
+            for name in (try? fm.contentsOfDirectory(atPath: binaries + "/" + dir)) ?? [] where name.hasSuffix(".o") {
+                if let d = (try? fm.attributesOfItem(atPath: binaries + "/" + dir + "/" + name))?[.modificationDate] as? Date, d > newest { newest = d }
+            }
         }
         return newest
-    }()
+    }
 
-    /// The path of a built tool, after checking it exists and is newer than every source file.
+    /// The path of a built tool, after checking it exists and was linked after the last
+    /// compilation of the code it is made of (`swift test` builds every product, so a stale
+    /// tool means a partial build, e.g. `swift build --target CAMKit`).
     public static func binary(_ tool: String) throws -> String {
         let path = binaries + "/" + tool
         guard let built = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
             throw CheckFailure("\(path) is missing: build it first (Scripts/test does, in the suite's configuration)")
         }
-        guard built >= sourcesModified else {
-            throw CheckFailure("\(path) is older than Sources/ (built \(built), sources changed \(sourcesModified)): rebuild it (Scripts/test does)")
+        let compiled = newestObject(for: tool)
+        guard built >= compiled else {
+            throw CheckFailure("\(path) is older than its code (linked \(built), compiled \(compiled)): rebuild it (Scripts/test does)")
         }
         return path
     }
