@@ -5,7 +5,6 @@ enum DefaultModel {
     static let relative = "Samples/models/efficientnet_lite0.onnx"
 
     static func path() -> String {
-        if let env = ProcessInfo.processInfo.environment["CAMKIT_MODEL"] { return env }
         if FileManager.default.fileExists(atPath: relative) { return relative }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<4 {

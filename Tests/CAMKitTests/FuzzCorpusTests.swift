@@ -12,10 +12,7 @@ struct FuzzCorpusTests {
     @Test("corpus replays without a crash", arguments: targets)
     func replay(target: String) throws {
         let folder = Fixtures.path("fuzz/" + target)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), !names.isEmpty else {
-            Issue.record("no corpus for \(target)")
-            return
-        }
+        let names = try requireCount(try FileManager.default.contentsOfDirectory(atPath: folder), atLeast: 2, "corpus \(target)")
         let files = names.sorted().map { folder + "/" + $0 }
         let r = try Command.run("CamFuzz", files, environment: ["CAMFUZZ_TARGET": target == "regressions" ? "all" : target])
         #expect(r.status == 0, "\(r.stderr)")

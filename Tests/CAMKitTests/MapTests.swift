@@ -23,7 +23,10 @@ struct MapTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("colormaps/reference.json")))
         let ref = try JSONDecoder().decode(Reference.self, from: data).maps[map.rawValue]!
         let table = map.table
-        for i in 0..<256 { for c in 0..<3 { #expect(abs(Int(table[i * 3 + c]) - ref[i][c]) <= 1) } }
+        var worst = 0
+        for i in 0..<256 { for c in 0..<3 { worst = max(worst, abs(Int(table[i * 3 + c]) - ref[i][c])) } }
+        // Measured: 0 levels in every map (the tables are the reference, rounded the same way); exact, was ±1.
+        #expect(within(Double(worst), 0, "colormap.\(map)"), "\(map): \(worst) levels off")
     }
 
     @Test func jetEndsAtOpenCVAnchors() {
@@ -41,16 +44,25 @@ struct MapTests {
         // The square, in photo pixels, near the centre so the crop keeps it.
         let sq = [w / 2 - 40, h / 2 - 30, w / 2 + 40, h / 2 + 30]
         var map = [Float](repeating: 0, count: g.inputWidth * g.inputHeight)
+        // Where model-input pixel (u, v) came from, written out here (half-pixel centres, as
+        // Pillow's and torchvision's resize) rather than taken from Geometry's own methods; only
+        // the plan's sizes and crop, checked against torchvision by CAMParityTests, are used.
+        func source(_ u: Int, _ crop: Int, _ resized: Int, _ photo: Int) -> Double {
+            (Double(u + crop) + 0.5) * Double(photo) / Double(resized) - 0.5
+        }
         for v in 0..<g.inputHeight {
             for u in 0..<g.inputWidth {
-                let x = g.photoX(inputX: Double(u)), y = g.photoY(inputY: Double(v))
+                let x = source(u, g.cropX, g.resizedWidth, w), y = source(v, g.cropY, g.resizedHeight, h)
                 if x >= Double(sq[0]) && x <= Double(sq[2]) && y >= Double(sq[1]) && y <= Double(sq[3]) { map[v * g.inputWidth + u] = 1 }
             }
         }
         let photoMap = MapUpsampler.toPhoto(map, width: g.inputWidth, height: g.inputHeight, geometry: g)
         let loc = Localisation.find(map: photoMap, width: w, height: h, threshold: 0.5)
         let box = loc.box!
-        for i in 0..<4 { #expect(abs(box[i] - sq[i]) <= 3, "mode \(mode) \(w)x\(h): box \(box) vs square \(sq)") }
+        let worst = (0..<4).map { abs(box[$0] - sq[$0]) }.max()!
+        // Measured: 1 px in every mode and orientation (a thresholded bilinear edge falls inside
+        // a pixel); bound 1, was ±3 px.
+        #expect(within(Double(worst), 1, "placement.\(mode).\(w)x\(h)"), "mode \(mode) \(w)x\(h): box \(box) vs square \(sq)")
     }
 
     @Test func fullModeRespectsStrideAndCap() {

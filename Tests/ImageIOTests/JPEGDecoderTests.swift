@@ -20,6 +20,24 @@ struct JPEGDecoderTests {
         #expect(image.pixels == expected.uint8s(), "\(file): max diff \(maxByteDifference(image.pixels, expected.uint8s()) ?? -1)")
     }
 
+    @Test func listIsComplete() throws {
+        try requireCount(Self.decodable, atLeast: 47, "decodable JPEG files")
+    }
+
+    /// The two 4:1:0 files left out above are refused as corrupt, naming the file, not decoded wrongly.
+    @Test(arguments: ["jpeg/go_video-001.q50.410.jpeg", "jpeg/go_video-001.q50.410.progressive.jpeg"])
+    func subsampling410IsRefused(file: String) throws {
+        let path = Fixtures.path("images/" + file)
+        #expect(FileManager.default.fileExists(atPath: path))
+        do {
+            let image = try ImageDecoder.decode(path: path)
+            Issue.record("4:1:0 JPEG decoded to \(image.width)×\(image.height)")
+        } catch {
+            guard case .corrupt(let p, let detail) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(p == path && detail.contains("subsampling"), "\(detail)")
+        }
+    }
+
     @Test func truncatedScanIsAnError() throws {
         let path = Fixtures.path("images/jpeg/trunc_mid_scan.jpg")
         do {

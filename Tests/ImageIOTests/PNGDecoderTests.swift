@@ -9,6 +9,12 @@ struct PNGDecoderTests {
     static let valid = (manifest["png"] as! [[String: Any]]).map { $0["file"] as! String }
     static let corrupt = (manifest["corrupt"] as! [[String: Any]]).map { $0["file"] as! String }
 
+    /// Sizes of the lists when written (Tests/Fixtures/images/manifest.json): a short list fails here.
+    @Test func listsAreComplete() throws {
+        try requireCount(Self.valid, atLeast: 54, "PNG files")
+        try requireCount(Self.corrupt, atLeast: 21, "corrupt PNG files")
+    }
+
     @Test("PngSuite file decodes to Pillow's pixels", arguments: valid)
     func pngSuite(file: String) throws {
         let image = try ImageDecoder.decode(path: Fixtures.path("images/" + file))

@@ -14,6 +14,8 @@ struct ResamplerTests {
         var testDescription: String { "\(src) \(filter) \(width)x\(height)" }
     }
 
+    @Test func listIsComplete() throws { try requireCount(Self.cases, atLeast: 18, "resize cases") }
+
     @Test("resize matches Pillow exactly", arguments: cases)
     func matchesPillow(c: ResizeCase) throws {
         let src = try Fixtures.npy("images/" + c.src)

@@ -24,6 +24,8 @@ struct ModelFixtureTests {
         return out
     }()
 
+    @Test func listIsComplete() throws { try requireCount(Self.cases, atLeast: 22, "model cases") }
+
     @Test("logits match onnxruntime", arguments: cases)
     func matches(c: Case) throws {
         let model = try ONNXModel.load(path: Fixtures.path("onnx/" + c.file))
@@ -34,7 +36,8 @@ struct ModelFixtureTests {
         let out = try plan.run([model.graph.inputs[0].name: input])[model.graph.outputs[0]]!
         #expect(out.shape == expected.shape)
         let err = relativeError(out.data, expected.data)
-        #expect(err <= 1e-4, "relative error \(err)")
+        // Measured: 4.5e-6 worst of 22 (shufflenet, mobilenet_v2); bound 1e-4 (22×).
+        #expect(within(err, 1e-4, "modelFixture.\(c.file).\(c.input)"), "relative error \(err)")
     }
 
     @Test func unoptimisedGraphGivesTheSameLogits() throws {
@@ -44,6 +47,7 @@ struct ModelFixtureTests {
         let fused = try InferenceEngine(graph: model.graph).makePlan(inputShapes: [name: input.shape]).run([name: input])
         let plain = try InferenceEngine(graph: model.graph, optimize: false).makePlan(inputShapes: [name: input.shape]).run([name: input])
         let out = model.graph.outputs[0]
-        #expect(relativeError(fused[out]!.data, plain[out]!.data) <= 1e-5)
+        // Measured: 8.3e-7; bound 1e-5 (12×).
+        #expect(within(relativeError(fused[out]!.data, plain[out]!.data), 1e-5, "modelFixture.unoptimised"))
     }
 }

@@ -10,8 +10,10 @@ import TestSupport
 @Suite("ONNX backend node tests")
 struct NodeConformanceTests {
     static let dataRoot = "/usr/share/libonnx-testdata/data/"
-    static let allowlist = (try? String(contentsOfFile: Fixtures.path("onnx/node_allowlist.txt"), encoding: .utf8))?
-        .split(separator: "\n").map(String.init).filter { !$0.isEmpty && !$0.hasPrefix("#") } ?? []
+    static let allowlist = argumentList("node_allowlist.txt") {
+        try String(contentsOfFile: Fixtures.path("onnx/node_allowlist.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init).filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
 
     /// Runs one case; returns nil on success or the reason it failed.
     static func check(_ name: String) -> String? {
@@ -69,6 +71,12 @@ struct NodeConformanceTests {
     func allowlisted(name: String) {
         let failure = Self.check(name)
         #expect(failure == nil, "\(name): \(failure ?? "")")
+    }
+
+    /// The allowlist held 259 cases when written; a list that shrinks (or an unreadable one) fails here.
+    @Test func allowlistIsComplete() throws {
+        try requireCount(Self.allowlist.filter { !$0.hasPrefix("<") }, atLeast: 259, "allowlisted node tests")
+        try requireCount(try FileManager.default.contentsOfDirectory(atPath: Self.dataRoot + "node"), atLeast: 259, "libonnx-testdata node cases")
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CAMKIT_NODE_SURVEY"] != nil))

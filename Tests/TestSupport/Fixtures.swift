@@ -11,9 +11,43 @@ public enum Fixtures {
 
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
-    /// Folder of the built binaries (`cam`, `CamFuzz`): $CAMKIT_BIN_DIR, else .build/release.
-    public static var binaries: String {
-        ProcessInfo.processInfo.environment["CAMKIT_BIN_DIR"] ?? Command.repository + "/.build/release"
+    /// Folder of the built binaries (`cam`, `CamFuzz`): the folder of the running test binary,
+    /// so a release, debug or AddressSanitizer suite runs the tools of its own build.
+    public static let binaries: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    }()
+
+    /// Newest object file compiled for `tool` (its own modules and their dependencies, not the
+    /// tests' or the other tool's): a tool linked before it was built from older code.
+    static func newestObject(for tool: String) -> Date {
+        let fm = FileManager.default
+        var newest = Date.distantPast
+        for dir in (try? fm.contentsOfDirectory(atPath: binaries)) ?? [] where dir.hasSuffix(".build") {
+            let module = String(dir.dropLast(".build".count))
+            let notPart = ["cam", "CamFuzz"].contains(module) || module.hasSuffix("Tests") || module == "TestSupport"
+                || module.hasSuffix("-tool") || module.hasPrefix("generate_")
+            if module != tool && notPart { continue }
+            for name in (try? fm.contentsOfDirectory(atPath: binaries + "/" + dir)) ?? [] where name.hasSuffix(".o") {
+                if let d = (try? fm.attributesOfItem(atPath: binaries + "/" + dir + "/" + name))?[.modificationDate] as? Date, d > newest { newest = d }
+            }
+        }
+        return newest
+    }
+
+    /// The path of a built tool, after checking it exists and was linked after the last
+    /// compilation of the code it is made of (`swift test` builds every product, so a stale
+    /// tool means a partial build, e.g. `swift build --target CAMKit`).
+    public static func binary(_ tool: String) throws -> String {
+        let path = binaries + "/" + tool
+        guard let built = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+            throw CheckFailure("\(path) is missing: build it first (Scripts/test does, in the suite's configuration)")
+        }
+        let compiled = newestObject(for: tool)
+        guard built >= compiled else {
+            throw CheckFailure("\(path) is older than its code (linked \(built), compiled \(compiled)): rebuild it (Scripts/test does)")
+        }
+        return path
     }
 
     public static func bytes(_ relative: String) throws -> [UInt8] {
@@ -63,8 +97,8 @@ public enum Command {
     public static func run(_ tool: String, _ args: [String], in directory: String? = nil, shellPrefix: String? = nil,
                            environment: [String: String] = [:]) throws -> Result {
         let p = Process()
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let binary = Fixtures.binaries + "/" + tool
+        p.environment = childEnvironment.merging(environment) { $1 }
+        let binary = try Fixtures.binary(tool)
         if let shellPrefix {
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
             p.arguments = ["-c", shellPrefix + " exec \"$0\" \"$@\"", binary] + args
@@ -85,6 +119,11 @@ public enum Command {
         p.waitUntilExit()
         while !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// This process's environment for a tool (no variable changes cam's defaults).
+    public static var childEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment
     }
 
     /// The repository root (where `Samples/` is).

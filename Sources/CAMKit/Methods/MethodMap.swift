@@ -18,8 +18,10 @@ public enum MethodMap {
     /// Throws `CAMError.badClass` for a class index outside the logits (checked here, at the
     /// boundary: the head's weights are read without bounds checks of their own).
     public static func raw(_ method: CAMMethod, _ input: MethodInput, options: Options = Options()) throws -> ClassActivationMap {
-        guard input.logits.indices.contains(input.classIndex) else {
-            throw CAMError.badClass(String(input.classIndex), classes: input.logits.count)
+        // The head's class count, or (a class map before the pool) the logits'.
+        let classes = input.head.classes > 0 ? input.head.classes : input.logits.count
+        guard (0..<classes).contains(input.classIndex) else {
+            throw CAMError.badClass(String(input.classIndex), classes: classes)
         }
         let weights: [Float]
         switch method {
