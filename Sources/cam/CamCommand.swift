@@ -17,16 +17,23 @@ struct Cam: ParsableCommand {
     static func main() {
         // A full disk or a file-size limit must end one write with EFBIG, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
+        // The run returns before exit, so nothing of it is alive when the process ends
+        // (LeakSanitizer reports objects still held when exit is called).
+        Foundation.exit(runReturningStatus())
+    }
+
+    static func runReturningStatus() -> Int32 {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let problem = DashArguments.problem(in: arguments) {
             Console.error("cam: \(problem)")
-            Foundation.exit(ExitStatus.usage)
+            return ExitStatus.usage
         }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
+            return ExitStatus.success
         } catch {
-            ExitStatus.exit(for: error, command: Cam.self)
+            return ExitStatus.report(error, command: Cam.self)
         }
     }
 }

@@ -13,14 +13,17 @@ enum ExitStatus {
     /// sidecar that cannot be used, or an output folder that cannot be written.
     static let usage: Int32 = 2
 
-    /// Ends the process for an error thrown by parsing, validation or a command: help and
-    /// version print and exit 0; a command's own `ExitCode` (it has printed its message) is
-    /// kept; everything else is a usage error, printed by the parser, with `usage`.
-    static func exit(for error: Error, command: ParsableCommand.Type) -> Never {
-        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
-        if command.exitCode(for: error) == .success { command.exit(withError: error) }
+    /// The exit code for an error thrown by parsing, validation or a command, after printing
+    /// what it says: help and version go to stdout with 0; a command's own `ExitCode` (it has
+    /// printed its message) is kept; everything else is a usage error, printed by the parser.
+    static func report(_ error: Error, command: ParsableCommand.Type) -> Int32 {
+        if let code = error as? ExitCode { return code.rawValue }
+        if command.exitCode(for: error) == .success {
+            print(command.fullMessage(for: error))
+            return success
+        }
         FileHandle.standardError.write(Data((command.fullMessage(for: error) + "\n").utf8))
-        Foundation.exit(usage)
+        return usage
     }
 }
 
