@@ -40,12 +40,24 @@ public struct PhotoMap: Sendable {
             return
         }
         let (y0, y1, fy) = MapUpsampler.tap(v, ih)
+        // Pointer loops: this runs for every pixel of every overlay and box grid, and array
+        // indexing here does not vectorise (bounds checks). Same arithmetic, same order.
         input.withUnsafeBufferPointer { src in
-            let top = src.baseAddress! + y0 * iw, bottom = src.baseAddress! + y1 * iw
-            for i in 0..<iw { scratch[i] = top[i] * (1 - fy) + bottom[i] * fy }
-        }
-        for x in 0..<n {
-            out[x] = c.inside[x] ? scratch[c.x0[x]] * (1 - c.fx[x]) + scratch[c.x1[x]] * c.fx[x] : -1
+            scratch.withUnsafeMutableBufferPointer { s in
+                let top = src.baseAddress! + y0 * iw, bottom = src.baseAddress! + y1 * iw, row = s.baseAddress!
+                for i in 0..<iw { row[i] = top[i] * (1 - fy) + bottom[i] * fy }
+                c.x0.withUnsafeBufferPointer { x0 in
+                    c.x1.withUnsafeBufferPointer { x1 in
+                        c.fx.withUnsafeBufferPointer { fx in
+                            c.inside.withUnsafeBufferPointer { inside in
+                                for x in 0..<n {
+                                    out[x] = inside[x] ? row[x0[x]] * (1 - fx[x]) + row[x1[x]] * fx[x] : -1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
