@@ -7,6 +7,10 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case badSidecar(path: String, detail: String)
     case badLabels(path: String, detail: String)
     case badClass(String, classes: Int)
+    /// A class name that is no label (with the nearest labels) and no index.
+    case unknownClass(String, classes: Int, near: [String])
+    /// A label that several classes carry (ImageNet has two "crane"s).
+    case ambiguousClass(String, indices: [Int])
     case unsupportedInput(detail: String)
     case badShard(String, reason: String)
     case badGroundTruth(path: String, detail: String)
@@ -31,6 +35,11 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .badSidecar(path, detail): return "\(path): bad model sidecar (\(detail))"
         case let .badLabels(path, detail): return "\(path): bad labels file (\(detail))"
         case let .badClass(c, classes): return "--class \(c): not a label or an index below \(classes)"
+        case let .unknownClass(c, classes, near):
+            let hint = near.isEmpty ? "" : " (nearest labels: " + near.map { "'\($0)'" }.joined(separator: ", ") + ")"
+            return "class '\(c)': not a label or an index below \(classes)\(hint)"
+        case let .ambiguousClass(c, indices):
+            return "class '\(c)' is the label of classes \(indices.map(String.init).joined(separator: " and ")): give the index"
         case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
         case let .camNeedsLinearHead(node):
             return "the classifier head is not linear after the global pool (node '\(node)'): CAM needs global average pool followed by linear layers — use --method gradcam (or gradcampp, xgradcam, hirescam, scorecam, ablationcam, eigencam)"

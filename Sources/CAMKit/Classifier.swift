@@ -49,11 +49,40 @@ public final class Classifier: Sendable {
     }
 
     /// The class a user names: a label (case-insensitive) first, else an index below the class
-    /// count. One rule for `--class` and for ground-truth labels.
-    public func classIndex(named name: String) -> Int? {
-        if let i = labels.firstIndex(where: { $0.lowercased() == name.lowercased() }) { return i }
+    /// count. One rule for `--class` and for ground-truth labels. A label that names several
+    /// classes, or nothing, is an error listing the candidates or the nearest labels.
+    public func classIndex(named name: String) throws(CAMError) -> Int {
+        let wanted = name.lowercased()
+        let matches = labels.indices.filter { labels[$0].lowercased() == wanted }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 { throw .ambiguousClass(name, indices: matches) }
         if let i = Int(name), i >= 0, i < head.classes || head.classes == 0 { return i }
-        return nil
+        throw .unknownClass(name, classes: head.classes, near: nearestLabels(to: wanted))
+    }
+
+    /// Up to three labels that contain `name` or are within two edits of it, closest first.
+    func nearestLabels(to name: String) -> [String] {
+        let scored = labels.map { label -> (Int, String) in
+            let l = label.lowercased()
+            return (l.contains(name) || name.contains(l) ? 0 : Self.editDistance(l, name, limit: 3), label)
+        }
+        return scored.filter { $0.0 <= 2 }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.count < $1.1.count }.prefix(3).map(\.1)
+    }
+
+    /// Levenshtein distance, or `limit` once it is certain to reach it.
+    static func editDistance(_ a: String, _ b: String, limit: Int) -> Int {
+        let a = Array(a), b = Array(b)
+        if abs(a.count - b.count) >= limit { return limit }
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            if current.min()! >= limit { return limit }
+            previous = current
+        }
+        return min(previous[b.count], limit)
     }
 
     /// Label of class `i`, or its index as text.

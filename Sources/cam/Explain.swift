@@ -76,11 +76,10 @@ struct Explain: ParsableCommand {
         settings.pngLevel = pngLevel
         settings.decode = DecodeOptions(maxPixels: maxPixels)
         if let classChoice {
-            guard let i = classifier.classIndex(named: classChoice) else {
-                Console.error("cam: \(CAMError.badClass(classChoice, classes: classifier.head.classes))")
+            do { settings.classIndex = try classifier.classIndex(named: classChoice) } catch {
+                Console.error("cam: --class: \(error)")
                 throw ExitCode(ExitStatus.usage)
             }
-            settings.classIndex = i
         }
         var job = FolderRun(classifier: classifier, settings: settings, paths: paths, outputPath: out, jobs: workers)
         job.recursive = recursive

@@ -200,4 +200,25 @@ struct HostileOptionTests {
         #expect(run.stderr.contains("--class 5000: not a label or an index below 10"), "\(run.stderr)")
         #expect(try Self.cam(["explain", Self.samples + "/coffee.png", "--model", model, "--class", "9", "--out", dir, "--quiet"]).status == 0)
     }
+
+    /// `--class` by label: one rule (label first, then index); a label two classes share is an
+    /// error naming both, an unknown one names the nearest labels.
+    @Test func classNamesAreLabelsFirstAndAmbiguityIsAnError() throws {
+        let dir = try Self.temporary("classes")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var labels = (0..<1000).map { "class \($0)" }
+        labels[5] = "dup"; labels[7] = "Dup"; labels[9] = "12"
+        try labels.joined(separator: "\n").write(toFile: dir + "/l.txt", atomically: false, encoding: .utf8)
+        func run(_ name: String) throws -> Command.Result {
+            try Self.cam(["explain", Self.samples + "/coffee.png", "--labels", dir + "/l.txt", "--class", name, "--out", dir + "/o", "--quiet"])
+        }
+        let dup = try run("dup")
+        #expect(dup.status == 2 && dup.stderr.contains("class 'dup' is the label of classes 5 and 7: give the index"), "\(dup.stderr)")
+        let near = try run("clas 31")
+        #expect(near.status == 2 && near.stderr.contains("nearest labels: 'class 31'"), "\(near.stderr)")
+        // "12" is class 9's label, so it names class 9, not class 12.
+        #expect(try run("12").status == 0)
+        let record = try String(contentsOfFile: dir + "/o/results.jsonl", encoding: .utf8)
+        #expect(record.contains("\"index\":9,\"label\":\"12\""), "\(record)")
+    }
 }

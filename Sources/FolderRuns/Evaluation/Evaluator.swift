@@ -29,11 +29,6 @@ public struct Evaluator: Sendable {
         self.settings = settings
     }
 
-    /// The class index a ground-truth label names (a label, case-insensitive, or an index).
-    public func classIndex(of label: String) -> Int? {
-        classifier.classIndex(named: label)
-    }
-
     /// Evaluates every annotated photo, `jobs` at a time (each worker with its own session);
     /// results come back in the ground truth's order, `progress` is called as each finishes.
     public func evaluateAll(_ truth: GroundTruth, photosFolder: String, jobs: Int,
@@ -70,10 +65,9 @@ public struct Evaluator: Sendable {
         }
         r.label = objects.first?.label
         if let label = r.label {
-            guard let c = classIndex(of: label) else {
-                throw CAMError.badGroundTruth(path: objects[0].source, detail: "label '\(label)' of \(r.file) is not a class of the model (\(classifier.head.classes) classes; labels must match the labels file)")
+            do { r.gtClass = try classifier.classIndex(named: label) } catch {
+                throw CAMError.badGroundTruth(path: objects[0].source, detail: "label of \(r.file): \(error) — labels must match the model's labels file")
             }
-            r.gtClass = c
         }
         let (tensor, geometry) = try Preprocessor(config: classifier.config).prepare(photo)
         let (logits, features, head) = try session.run(tensor)
