@@ -40,12 +40,12 @@ public enum Explainer {
     }
 
     /// Share of the positive map inside the (inclusive) box.
-    static func massInside(_ map: [Float], width: Int, box: [Int]) -> Float {
+    static func massInside(_ map: [Float], width: Int, box: Box) -> Float {
         var total: Float = 0, inside: Float = 0
         for v in map where v > 0 { total += v }
-        for y in box[1]...box[3] {
+        for y in box.y0...box.y1 {
             let row = y * width
-            for x in box[0]...box[2] where map[row + x] > 0 { inside += map[row + x] }
+            for x in box.x0...box.x1 where map[row + x] > 0 { inside += map[row + x] }
         }
         return total > 0 ? inside / total : 0
     }

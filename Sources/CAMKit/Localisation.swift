@@ -2,7 +2,7 @@
 /// and take its bounding box; also the peak.
 public struct Localisation: Sendable, Equatable, Codable {
     /// [x0, y0, x1, y1], inclusive, in photo pixels; nil for a flat map.
-    public var box: [Int]?
+    public var box: Box?
     /// [x, y] of the maximum.
     public var peak: [Int]?
 
@@ -11,7 +11,7 @@ public struct Localisation: Sendable, Equatable, Codable {
         for i in 0..<map.count where map[i] > best { best = map[i]; peakIndex = i }
         guard peakIndex >= 0, best > 0 else { return Localisation(box: nil, peak: nil) }
         let cut = tau * best
-        var bestBox: [Int]? = nil, bestSize = 0
+        var bestBox: Box? = nil, bestSize = 0
         // Flood fill over raw buffers: visited flags and an explicit stack sized for the worst case.
         var visited = [Bool](repeating: false, count: w * h)
         var stack = [Int32](repeating: 0, count: w * h)
@@ -40,7 +40,7 @@ public struct Localisation: Sendable, Equatable, Codable {
                                 }
                             }
                         }
-                        if size > bestSize { bestSize = size; bestBox = [x0, y0, x1, y1] }
+                        if size > bestSize { bestSize = size; bestBox = Box(x0: x0, y0: y0, x1: x1, y1: y1) }
                     }
                 }
             }

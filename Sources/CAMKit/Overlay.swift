@@ -46,8 +46,7 @@ public struct Overlay: Sendable {
     }
 
     /// Draws a rectangle outline (inclusive corners) in place.
-    public static func drawBox(_ image: inout RGBImage, box: [Int], color: (UInt8, UInt8, UInt8) = (255, 255, 255), thickness: Int = 2) {
-        guard box.count == 4 else { return }
+    public static func drawBox(_ image: inout RGBImage, box: Box, color: (UInt8, UInt8, UInt8) = (255, 255, 255), thickness: Int = 2) {
         let w = image.width, h = image.height
         func put(_ x: Int, _ y: Int) {
             guard x >= 0, y >= 0, x < w, y < h else { return }
@@ -55,8 +54,8 @@ public struct Overlay: Sendable {
             image.pixels[i] = color.0; image.pixels[i + 1] = color.1; image.pixels[i + 2] = color.2
         }
         for t in 0..<thickness {
-            for x in box[0]...max(box[0], box[2]) { put(x, box[1] + t); put(x, box[3] - t) }
-            for y in box[1]...max(box[1], box[3]) { put(box[0] + t, y); put(box[2] - t, y) }
+            for x in box.x0...max(box.x0, box.x1) { put(x, box.y0 + t); put(x, box.y1 - t) }
+            for y in box.y0...max(box.y0, box.y1) { put(box.x0 + t, y); put(box.x1 - t, y) }
         }
     }
 }

@@ -97,7 +97,8 @@ public struct PhotoMap: Sendable {
         if gw != pw || gh != ph {
             let sx = Double(pw) / Double(gw), sy = Double(ph) / Double(gh)
             loc.box = loc.box.map { b in
-                [Int(Double(b[0]) * sx), Int(Double(b[1]) * sy), min(pw - 1, Int(Double(b[2] + 1) * sx) - 1), min(ph - 1, Int(Double(b[3] + 1) * sy) - 1)]
+                Box(x0: Int(Double(b.x0) * sx), y0: Int(Double(b.y0) * sy),
+                    x1: min(pw - 1, Int(Double(b.x1 + 1) * sx) - 1), y1: min(ph - 1, Int(Double(b.y1 + 1) * sy) - 1))
             }
             loc.peak = loc.peak.map { p in [min(pw - 1, Int((Double(p[0]) + 0.5) * sx)), min(ph - 1, Int((Double(p[1]) + 0.5) * sy))] }
         }

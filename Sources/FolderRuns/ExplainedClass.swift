@@ -7,7 +7,7 @@ public struct ExplainedClass: Codable, Sendable, Equatable {
     public var overlay: String?
     /// Path of the raw map `.npy`, when saved.
     public var raw: String?
-    public var box: [Int]?
+    public var box: Box?
     public var peak: [Int]?
     public var flat: Bool
     /// Share of the positive map mass inside the box.

@@ -25,7 +25,7 @@ enum Gallery {
             }
             var figures = ""
             for e in r.explained ?? [] {
-                let box = e.box.map { "box x \($0[0])–\($0[2]), y \($0[1])–\($0[3])" } ?? (e.flat ? "flat map" : "no box")
+                let box = e.box.map { "box x \($0.x0)–\($0.x1), y \($0.y0)–\($0.y1)" } ?? (e.flat ? "flat map" : "no box")
                 figures += "<figure><img loading=\"lazy\" width=\"\(r.width ?? 0)\" height=\"\(r.height ?? 0)\" src=\"\(escape(url(e.overlay ?? "")))\" alt=\"\(escape(e.label))\"><figcaption>\(escape(e.label)) · \(box)</figcaption></figure>"
             }
             let preds = (r.predictions ?? []).map { "<li>\(escape($0.label)) <b>\(String(format: "%.1f%%", $0.probability * 100))</b></li>" }.joined()

@@ -61,7 +61,7 @@ public enum ReportWriter {
         for r in records {
             let p = r.predictions?.first
             let e = r.explained?.first
-            let box = e?.box.map { $0.map(String.init) } ?? ["", "", "", ""]
+            let box = e?.box.map { $0.values.map(String.init) } ?? ["", "", "", ""]
             let fields = [r.input, r.status.rawValue, p.map { String($0.index) } ?? "", p?.label ?? "",
                           p.map { String(format: "%.6f", $0.probability) } ?? ""] + box + [e?.overlay ?? "", r.error ?? ""]
             out += fields.map(csvField).joined(separator: ",") + "\n"

@@ -58,7 +58,7 @@ struct Inspect: ParsableCommand {
             let overlay = Overlay(colormap: colormap)
             for (rank, m) in e.maps.enumerated() {
                 let p = e.predictions.first { $0.index == m.index }!
-                let box = m.localisation.box.map { "[\($0.map(String.init).joined(separator: ","))]" } ?? (m.flat ? "flat" : "-")
+                let box = m.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? (m.flat ? "flat" : "-")
                 let mass = m.massInBox.map { String(format: "%.2f", $0) } ?? "-"
                 let name = "\(p.index) \(p.label)"
                 print(String(format: "%4d  %@ %6.3f  %8.3f   %@ %@", rank + 1, name.padding(toLength: 34, withPad: " ", startingAt: 0),
@@ -99,7 +99,7 @@ struct Inspect: ParsableCommand {
             let elapsed = (ContinuousClock.now - start).components
             let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
             let map = e.maps[0]
-            let box = map.localisation.box.map { "[\($0.map(String.init).joined(separator: ","))]" } ?? "-"
+            let box = map.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? "-"
             print(m.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + box.padding(toLength: 25, withPad: " ", startingAt: 0)
                   + (map.massInBox.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%6.0f", ms))
             var img = overlay.render(photo: photo, map: map.photoMap)

@@ -59,7 +59,7 @@ struct MapTests {
         let photoMap = MapUpsampler.toPhoto(map, width: g.inputWidth, height: g.inputHeight, geometry: g)
         let loc = Localisation.find(map: photoMap, width: w, height: h, threshold: 0.5)
         let box = loc.box!
-        let worst = (0..<4).map { abs(box[$0] - sq[$0]) }.max()!
+        let worst = (0..<4).map { abs(box.values[$0] - sq[$0]) }.max()!
         // Measured: 1 px in every mode and orientation (a thresholded bilinear edge falls inside
         // a pixel); bound 1, was ±3 px.
         #expect(within(Double(worst), 1, "placement.\(mode).\(w)x\(h)"), "mode \(mode) \(w)x\(h): box \(box) vs square \(sq)")

@@ -10,19 +10,19 @@ public enum BoxAccuracy {
     public static let deltas: [Double] = [0.3, 0.5, 0.7]
 
     /// IoU of two inclusive boxes.
-    public static func iou(_ a: [Int], _ b: [Int]) -> Double {
-        let iw = min(a[2], b[2]) - max(a[0], b[0]) + 1, ih = min(a[3], b[3]) - max(a[1], b[1]) + 1
+    public static func iou(_ a: Box, _ b: Box) -> Double {
+        let iw = min(a.x1, b.x1) - max(a.x0, b.x0) + 1, ih = min(a.y1, b.y1) - max(a.y0, b.y0) + 1
         guard iw > 0, ih > 0 else { return 0 }
         let inter = Double(iw * ih)
-        let areaA = Double((a[2] - a[0] + 1) * (a[3] - a[1] + 1)), areaB = Double((b[2] - b[0] + 1) * (b[3] - b[1] + 1))
+        let areaA = Double(a.width * a.height), areaB = Double(b.width * b.height)
         return inter / (areaA + areaB - inter)
     }
 
     /// Bounding boxes of all 8-connected components of `foreground`.
-    public static func componentBoxes(_ foreground: [Bool], width w: Int, height h: Int) -> [[Int]] {
+    public static func componentBoxes(_ foreground: [Bool], width w: Int, height h: Int) -> [Box] {
         var seen = [Bool](repeating: false, count: w * h)
         var stack: [Int] = []
-        var boxes: [[Int]] = []
+        var boxes: [Box] = []
         for start in 0..<(w * h) where foreground[start] && !seen[start] {
             seen[start] = true
             stack.append(start)
@@ -37,14 +37,14 @@ public enum BoxAccuracy {
                     }
                 }
             }
-            boxes.append([x0, y0, x1, y1])
+            boxes.append(Box(x0: x0, y0: y0, x1: x1, y1: y1))
         }
         return boxes
     }
 
     /// Best IoU between any component box and any ground-truth box, at each threshold, for a map
     /// with values in [0, 1] (values outside are clipped; the -1 of "outside the model's view" is 0).
-    public static func bestIoUs(map: [Float], width w: Int, height h: Int, truth: [[Int]]) -> [Double] {
+    public static func bestIoUs(map: [Float], width w: Int, height h: Int, truth: [Box]) -> [Double] {
         let q = map.map { UInt8(max(0, min(255, (Double($0) * 255).rounded(.down)))) }
         let qmax = Double(q.max() ?? 0)
         return thresholds.map { t in

@@ -12,10 +12,10 @@ public struct ImageEvaluation: Codable, Sendable {
     public var top1: Int?
     public var top1Label: String?
     /// τ-box of the top-1 class's map and its best IoU with a ground-truth box.
-    public var box: [Int]?
+    public var box: Box?
     public var iou: Double?
     /// τ-box of the ground-truth class's map and its best IoU.
-    public var gtBox: [Int]?
+    public var gtBox: Box?
     public var gtIoU: Double?
     public var top1Localised: Bool?
     public var gtKnownLocalised: Bool?

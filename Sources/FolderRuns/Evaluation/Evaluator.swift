@@ -60,7 +60,7 @@ public struct Evaluator: Sendable {
 
     func evaluate(into r: inout ImageEvaluation, photoPath: String, objects: [GroundTruth.Object], session: ClassifierSession) throws {
         let photo = try ImageDecoder.decode(path: photoPath, options: settings.explain.decode)
-        for o in objects where o.box[2] >= photo.width || o.box[3] >= photo.height {
+        for o in objects where o.box.x1 >= photo.width || o.box.y1 >= photo.height {
             throw CAMError.badGroundTruth(path: o.source, detail: "box \(o.box) of \(r.file) lies outside its \(photo.width)×\(photo.height) photo")
         }
         r.label = objects.first?.label
@@ -81,7 +81,7 @@ public struct Evaluator: Sendable {
             let (norm, flat) = raw.normalized()
             return (PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry), flat)
         }
-        func bestIoU(_ box: [Int]?) -> Double { box.map { b in truth.map { BoxAccuracy.iou(b, $0) }.max() ?? 0 } ?? 0 }
+        func bestIoU(_ box: Box?) -> Double { box.map { b in truth.map { BoxAccuracy.iou(b, $0) }.max() ?? 0 } ?? 0 }
         let (topMap, topFlat) = try photoMap(top1)
         r.box = topFlat ? nil : topMap.localise(threshold: settings.explain.boxThreshold).0.box
         r.iou = bestIoU(r.box)
@@ -113,11 +113,13 @@ public struct Evaluator: Sendable {
 
     /// Best IoUs over the threshold sweep, on the map sampled at photo resolution (or on the
     /// localisation grid for photos over 0.5 MP, with the boxes scaled to it).
-    static func sweepIoUs(_ map: PhotoMap, truth: [[Int]]) -> [Double] {
+    static func sweepIoUs(_ map: PhotoMap, truth: [Box]) -> [Double] {
         let pw = map.geometry.photoWidth, ph = map.geometry.photoHeight
         let (gw, gh) = map.localisationGrid
         let sx = Double(gw) / Double(pw), sy = Double(gh) / Double(ph)
-        let scaled = truth.map { b in [Int(Double(b[0]) * sx), Int(Double(b[1]) * sy), min(gw - 1, Int(Double(b[2]) * sx)), min(gh - 1, Int(Double(b[3]) * sy))] }
+        let scaled = truth.map { b in
+            Box(x0: Int(Double(b.x0) * sx), y0: Int(Double(b.y0) * sy), x1: min(gw - 1, Int(Double(b.x1) * sx)), y1: min(gh - 1, Int(Double(b.y1) * sy)))
+        }
         let values = map.sampled(width: gw, height: gh).map { max($0, 0) }
         return BoxAccuracy.bestIoUs(map: values, width: gw, height: gh, truth: scaled)
     }

@@ -6,7 +6,7 @@ import Foundation
 public struct GroundTruth: Sendable {
     /// One labelled box, [x0, y0, x1, y1] inclusive, 0-based photo pixels.
     public struct Object: Sendable, Equatable {
-        public var box: [Int]
+        public var box: Box
         public var label: String
         /// Where it was read: `boxes.csv:3` or `voc/x.xml`.
         public var source: String
@@ -83,8 +83,8 @@ public struct GroundTruth: Sendable {
                 truth.problems.append(Problem(file: file.isEmpty ? nil : file, message: "\(source): \(fields.count) fields, expected \(header.count)"))
                 continue
             }
-            let coords = ["x0", "y0", "x1", "y1"].compactMap { Int(fields[column[$0]!]) }
-            guard coords.count == 4, coords[0] <= coords[2], coords[1] <= coords[3], coords.allSatisfy({ $0 >= 0 }) else {
+            guard let coords = Box(["x0", "y0", "x1", "y1"].compactMap { Int(fields[column[$0]!]) }),
+                  coords.x0 <= coords.x1, coords.y0 <= coords.y1, coords.x0 >= 0, coords.y0 >= 0 else {
                 truth.problems.append(Problem(file: file, message: "\(source): box is not four integers with 0 ≤ x0 ≤ x1, 0 ≤ y0 ≤ y1"))
                 continue
             }
@@ -131,8 +131,9 @@ public struct GroundTruth: Sendable {
             let values = ["xmin", "ymin", "xmax", "ymax"].compactMap { element($0, in: bbox[...]).flatMap { Double($0) } }
                 .filter { $0.isFinite && abs($0) < 1e9 }
             guard values.count == 4 else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' lacks a pixel coordinate in xmin/ymin/xmax/ymax") }
-            let box = values.map { max(Int($0.rounded()) - 1, 0) }
-            guard box[0] <= box[2], box[1] <= box[3] else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' has xmin > xmax or ymin > ymax") }
+            let corners = values.map { max(Int($0.rounded()) - 1, 0) }
+            let box = Box(x0: corners[0], y0: corners[1], x1: corners[2], y1: corners[3])
+            guard box.x0 <= box.x1, box.y0 <= box.y1 else { throw .badGroundTruth(path: path, detail: "<bndbox> of '\(name)' has xmin > xmax or ymin > ymax") }
             objects.append(Object(box: box, label: name, source: path))
             rest = rest[close.upperBound...]
         }
