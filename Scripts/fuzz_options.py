@@ -59,7 +59,7 @@ def vector(rng, out):
 
 
 def main():
-    binary, seconds = sys.argv[1], float(sys.argv[2])
+    binary, seconds = os.path.abspath(sys.argv[1]), float(sys.argv[2])
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     found, runs, end = [], 0, time.time() + seconds
     with tempfile.TemporaryDirectory(prefix="camkit-optfuzz-") as tmp:

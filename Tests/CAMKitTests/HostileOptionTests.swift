@@ -15,11 +15,7 @@ struct HostileOptionTests {
         try Command.run("cam", args, in: directory)
     }
 
-    static func temporary(_ tag: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-\(tag)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func temporary(_ tag: String) throws -> String { try temporaryFolder(tag) }
 
     /// (arguments after the photo, text the error must contain)
     static let badExplainValues: [([String], String)] = [

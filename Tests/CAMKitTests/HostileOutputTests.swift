@@ -14,11 +14,7 @@ struct HostileOutputTests {
 
     static func cam(_ args: [String]) throws -> Command.Result { try Command.run("cam", args) }
 
-    static func temporary(_ tag: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-\(tag)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func temporary(_ tag: String) throws -> String { try temporaryFolder(tag) }
 
     static func photo(_ name: String, to path: String) throws {
         try FileManager.default.copyItem(atPath: samples + "/" + name, toPath: path)

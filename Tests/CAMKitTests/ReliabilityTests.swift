@@ -14,11 +14,7 @@ struct ReliabilityTests {
         try Command.run("cam", args, shellPrefix: shellPrefix)
     }
 
-    static func temporary(_ tag: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-\(tag)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func temporary(_ tag: String) throws -> String { try temporaryFolder(tag) }
 
     /// A folder of `count` photos made from the samples (copies under distinct names).
     static func photoFolder(_ count: Int) throws -> String {

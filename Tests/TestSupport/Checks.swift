@@ -87,3 +87,10 @@ public func within<T: BinaryFloatingPoint>(_ measured: T, _ bound: T, _ label: S
     }
     return measured <= bound
 }
+
+/// A new empty folder under the system's temporary folder, named `camkit-<tag>-<uuid>`.
+public func temporaryFolder(_ tag: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-\(tag)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
