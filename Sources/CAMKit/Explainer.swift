@@ -15,10 +15,6 @@ public enum Explainer {
         let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
         let k = max(settings.topK, 1)
         let predictions = order.prefix(k).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
-        if let c = settings.classIndex, !logits.indices.contains(c) {
-            // A head whose class count is known only from a run (a class map before the pool).
-            throw CAMError.badClass(String(c), classes: logits.count)
-        }
         let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
         let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings, times: times)
         var maps: [ClassMap] = []

@@ -105,12 +105,10 @@ public struct BatchRun: Sendable {
             return .explained(ResultRecord(input: file.relative, status: .ok, width: photo.width, height: photo.height,
                                            modelInput: .init(width: e.geometry.inputWidth, height: e.geometry.inputHeight, resize: e.geometry.mode),
                                            predictions: e.predictions, explained: explained))
-        } catch let error as ImageError {
-            return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
-        } catch let error as PathError {
-            return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
         } catch {
-            return .failed(ResultRecord(input: file.relative, status: .error, error: "\(file.path): \(error)"))
+            // Image and file errors name their file already; the others are prefixed with it.
+            let named = (error as? ImageError)?.description ?? (error as? PathError)?.description
+            return .failed(ResultRecord(input: file.relative, status: .error, error: named ?? "\(file.path): \(error)"))
         }
     }
 }

@@ -11,13 +11,11 @@ public enum ModelRunner {
     public enum RunError: Error, CustomStringConvertible {
         case input(path: String, detail: String)
         case inputCount(given: Int, expected: Int)
-        case write(path: String, reason: String)
 
         public var description: String {
             switch self {
             case let .input(path, detail): return "\(path): \(detail)"
             case let .inputCount(given, expected): return "\(given) --input files given, the model has \(expected) inputs"
-            case let .write(path, reason): return "\(path): cannot write (\(reason))"
             }
         }
     }
@@ -61,13 +59,13 @@ public enum ModelRunner {
             }
         }
         let folder: OutputFolder
-        do { folder = try OutputFolder(outputFolder) } catch { throw RunError.write(path: outputFolder, reason: error.reason) }
+        do { folder = try OutputFolder(outputFolder) } catch { throw PathError(.create, outputFolder, error) }
         for name in wanted {
             let t = results[name]!
             let safe = name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" }
             let file = String(safe) + ".npy"
             let path = folder.display(file)
-            do { try folder.write(NPYFile.encode(t), to: file) } catch { throw RunError.write(path: path, reason: error.reason) }
+            do { try folder.write(NPYFile.encode(t), to: file) } catch { throw PathError(.write, path, error) }
             lines.append("\(name) \(t.shape) -> \(path)")
         }
         return lines

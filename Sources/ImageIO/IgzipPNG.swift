@@ -101,8 +101,7 @@ enum IgzipPNG {
         let start = out.count
         out += Array(type.utf8)
         out += data
-        let crc = out[start...].withContiguousStorageIfAvailable { crc32_gzip_refl(0, $0.baseAddress, UInt64($0.count)) }
-            ?? crc32_gzip_refl(0, Array(out[start...]), UInt64(out.count - start))
+        let crc = out.withUnsafeBufferPointer { crc32_gzip_refl(0, $0.baseAddress! + start, UInt64($0.count - start)) }
         out += bigEndian(crc)
     }
 

@@ -20,6 +20,14 @@ struct HostileOutputTests {
         try FileManager.default.copyItem(atPath: samples + "/" + name, toPath: path)
     }
 
+    /// Folders `dir/<root>`, each holding the sample `photo` under `name(root)`.
+    static func roots(_ list: [(root: String, photo: String)], in dir: String, name: (String) -> String) throws {
+        for (root, photo) in list {
+            try FileManager.default.createDirectory(atPath: dir + "/" + root, withIntermediateDirectories: true)
+            try Self.photo(photo, to: dir + "/" + root + "/" + name(root))
+        }
+    }
+
     static func text(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
     static func isRegularFile(_ path: String) -> Bool {
@@ -114,10 +122,7 @@ struct HostileOutputTests {
     @Test func twoRootsWithTheSameNamesDoNotCollide() throws {
         let dir = try Self.temporary("roots")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (root, photo) in [("x", "chelsea.png"), ("y", "coffee.png")] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + root, withIntermediateDirectories: true)
-            try Self.photo(photo, to: dir + "/" + root + "/a.png")
-        }
+        try Self.roots([("x", "chelsea.png"), ("y", "coffee.png")], in: dir) { _ in "a.png" }
         for jobs in ["1", "2"] {
             let run = try Self.cam(["explain", dir + "/x", dir + "/y", "--out", dir + "/out" + jobs, "--quiet", "--jobs", jobs])
             #expect(run.status == 0, "\(run.stderr)")
@@ -134,10 +139,7 @@ struct HostileOutputTests {
     @Test func clashingFileNamesAreRefused() throws {
         let dir = try Self.temporary("clash")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for root in ["x", "y"] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + root, withIntermediateDirectories: true)
-            try Self.photo("coffee.png", to: dir + "/" + root + "/a.png")
-        }
+        try Self.roots([("x", "coffee.png"), ("y", "coffee.png")], in: dir) { _ in "a.png" }
         let run = try Self.cam(["explain", dir + "/x/a.png", dir + "/y/a.png", "--out", dir + "/out", "--quiet"])
         #expect(run.status == 2)
         #expect(run.stderr.contains(dir + "/x/a.png and " + dir + "/y/a.png would share the output name a.png"), "\(run.stderr)")
@@ -174,10 +176,7 @@ struct HostileOutputTests {
     @Test func mergeRefusesShardsOfDifferentInputs() throws {
         let dir = try Self.temporary("mergeroots")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for root in ["x", "y"] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + root, withIntermediateDirectories: true)
-            try Self.photo("coffee.png", to: dir + "/" + root + "/\(root).png")
-        }
+        try Self.roots([("x", "coffee.png"), ("y", "coffee.png")], in: dir) { "\($0).png" }
         #expect(try Self.cam(["explain", dir + "/x", "--shard", "0/2", "--out", dir + "/out", "--quiet"]).status == 0)
         #expect(try Self.cam(["explain", dir + "/y", "--shard", "1/2", "--out", dir + "/out", "--quiet"]).status == 0)
         let merge = try Self.cam(["merge", dir + "/out"])

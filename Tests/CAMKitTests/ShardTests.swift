@@ -54,7 +54,7 @@ struct ShardTests {
         let oldElsewhere = ".camkit-tmp-4194305.otherhost-c-z.png"
         for name in [deadHere, freshElsewhere, oldElsewhere] { try Data([1]).write(to: URL(fileURLWithPath: dir + "/" + name)) }
         try fm.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: dir + "/" + oldElsewhere)
-        let removed = StaleTemporaries.clean(dir).map { ($0 as NSString).lastPathComponent }.sorted()
+        let removed = try OutputFolder(dir, create: false).removeStaleTemporaries().map { ($0 as NSString).lastPathComponent }.sorted()
         #expect(removed == [deadHere, oldElsewhere].sorted())
         #expect(fm.fileExists(atPath: dir + "/" + freshElsewhere))
     }
