@@ -24,7 +24,10 @@ let package = Package(
         // Whole-file reads with limits, atomic writes, output folders that links cannot redirect.
         .target(name: "FileIO"),
         .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CFreeType", "CISAL"]),
-        .target(name: "Inference", dependencies: ["CBLAS"]),
+        // oneDNN's convolutions (JIT kernels for AVX2 and AVX-512, chosen at run time) behind
+        // a small C shim; Debian's build runs its threads on libgomp.
+        .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        .target(name: "Inference", dependencies: ["CBLAS", "CDNNLShim"]),
         .target(name: "ONNX", dependencies: ["Inference", "FileIO"]),
         .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
         // Everything cam explain, eval, merge and run do with files and folders: input scanning,

@@ -22,6 +22,7 @@ public enum ModelReport {
         if let input = model.graph.inputs.first {
             let shape = input.shape.enumerated().map { i, d in d ?? (i == 0 ? 1 : i == 1 ? 3 : side) }
             let engine = InferenceEngine(graph: model.graph)
+            lines.append("cpu path: \(engine.cpuPath.summary)")
             do {
                 let plan = try engine.makePlan(inputShapes: [input.name: shape])
                 lines.append(String(format: "FLOPs at [%@]: %.3f G (multiply-adds ×2), activation memory %.1f MiB",

@@ -51,6 +51,7 @@ public enum ModelRunner {
                                 times[times.count / 2], times[0], repeats, batch, threads))
         }
         if profile {
+            lines.append("cpu path: \(engine.cpuPath.summary)")
             let rows = try plan.profile(tensors, runs: max(repeats, 1))
             let total = rows.reduce(0) { $0 + $1.seconds }
             for row in rows {

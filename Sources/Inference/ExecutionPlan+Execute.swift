@@ -9,6 +9,10 @@ extension ExecutionPlan {
         switch step.kernel {
         case .conv(let conv):
             conv.run(input: input(step, 0), weights: input(step, 1), bias: optionalInput(step, 2), output: out, scratch: scratch)
+        case .nativeConv(let conv):
+            conv.run(input: input(step, 0), bias: optionalInput(step, 2), output: out)
+        case .reorder(let reorder):
+            reorder.run(input: input(step, 0), output: out)
         case let .batchNorm(batch, channels, spatial, scale, shift):
             let x = input(step, 0)
             for n in 0..<batch {
@@ -23,7 +27,7 @@ extension ExecutionPlan {
             if x != UnsafePointer(out) { out.update(from: x, count: count) }
             a.apply(out, count: count)
         case let .binary(op, a, b, shape):
-            Broadcast.apply(input(step, 0), a, input(step, 1), b, into: out, outShape: shape, Broadcast.floatOp(op))
+            Broadcast.floatArithmetic(op, input(step, 0), a, input(step, 1), b, into: out, outShape: shape)
         case let .prelu(x, slope, shape):
             Broadcast.apply(input(step, 0), x, input(step, 1), slope, into: out, outShape: shape) { v, s in v < 0 ? v * s : v }
         case let .sum(shapes, shape):
@@ -57,7 +61,8 @@ extension ExecutionPlan {
             Layout.gather(input(step, 0), shape: shape, axis: axis, indices: indices, into: out)
         case let .gemm(m, n, k, alpha, beta, transA, transB, cShape):
             MatrixMultiply.gemm(a: input(step, 0), b: input(step, 1), c: optionalInput(step, 2), cShape: cShape,
-                                m: m, n: n, k: k, alpha: alpha, beta: beta, transA: transA, transB: transB, into: out)
+                                m: m, n: n, k: k, alpha: alpha, beta: beta, transA: transA, transB: transB, into: out,
+                                threads: threads)
         case let .matMul(a, b):
             MatrixMultiply.matMul(a: input(step, 0), aShape: a, b: input(step, 1), bShape: b, into: out)
         }

@@ -1,3 +1,5 @@
+import CDNNLShim
+
 /// A graph lowered for one set of input shapes: kernels in order over a fixed set of buffers,
 /// allocated once. Running it allocates nothing but the returned output tensors.
 /// Not thread-safe: give each worker its own plan (weights are shared through `WeightStore`).
@@ -9,14 +11,27 @@ public final class ExecutionPlan {
     let scratch: UnsafeMutablePointer<Float>?
     /// Kept alive as long as the plan: steps point into its weights.
     let weights: WeightStore
+    /// Kept alive as long as the plan: native convolutions point into its packed weights.
+    let packedWeights: PackedWeights?
     let inputBindings: [(name: String, buffer: Int, shape: [Int])]
     let outputBindings: [(name: String, value: Planner.Value)]
     /// Floats allocated for activations and scratch (not weights).
     public let arenaFloats: Int
+    /// oneDNN's threads per parallel region, set on the calling thread before each run; nil when
+    /// the plan has no native step.
+    let nativeThreads: Int32?
+    /// camkit's own threads per kernel (see `Conv2D.threads`).
+    let threads: Int
 
     init(planner: Planner, inputs: [(String, Int, [Int])], outputs: [(String, Planner.Value)]) {
         steps = planner.steps
         weights = planner.weights
+        packedWeights = planner.packedWeights
+        threads = planner.threads
+        nativeThreads = planner.steps.contains {
+            if case .nativeConv = $0.kernel { return true }
+            return false
+        } ? Int32(planner.threads) : nil
         inputBindings = inputs.map { (name: $0.0, buffer: $0.1, shape: $0.2) }
         outputBindings = outputs.map { (name: $0.0, value: $0.1) }
         // Greedy assignment of activation buffers to physical slots by liveness.
@@ -52,9 +67,7 @@ public final class ExecutionPlan {
             if buf.lastUse != Int.max { releaseAt[buf.lastUse, default: []].append(slot) }
         }
         var owned: [UnsafeMutablePointer<Float>] = slotSize.map { size in
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(size, 1))
-            p.initialize(repeating: 0, count: max(size, 1))
-            return p
+            UnsafeMutablePointer<Float>.allocateAligned(size)
         }
         var arena = slotSize.reduce(0, +)
         var pointers: [UnsafeMutablePointer<Float>] = []
@@ -63,8 +76,8 @@ public final class ExecutionPlan {
             case .activation: pointers.append(owned[slotOf[v]])
             case .weight(let p): pointers.append(p)
             case .planConstant(let data):
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: max(data.count, 1))
-                data.withUnsafeBufferPointer { if let b = $0.baseAddress { p.initialize(from: b, count: data.count) } }
+                let p = UnsafeMutablePointer<Float>.allocateAligned(data.count)
+                data.withUnsafeBufferPointer { if let b = $0.baseAddress { p.update(from: b, count: data.count) } }
                 owned.append(p)
                 pointers.append(p)
             }
@@ -73,7 +86,7 @@ public final class ExecutionPlan {
             if case .conv(let c) = step.kernel { return c.scratchCount }
             return 0
         }.max() ?? 0
-        scratch = scratchCount > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: scratchCount) : nil
+        scratch = scratchCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(scratchCount) : nil
         arena += scratchCount
         self.pointers = pointers
         self.owned = owned
@@ -97,6 +110,7 @@ public final class ExecutionPlan {
             guard t.shape == binding.shape else { throw .badInput(name: binding.name, detail: "shape \(t.shape), plan made for \(binding.shape)") }
             t.data.withUnsafeBufferPointer { pointers[binding.buffer].update(from: $0.baseAddress!, count: t.count) }
         }
+        if let nativeThreads { camkit_dnnl_set_threads(nativeThreads) }
         for step in steps { execute(step) }
         var results: [String: Tensor] = [:]
         for (name, value) in outputBindings {
@@ -115,13 +129,18 @@ public final class ExecutionPlan {
     /// Kernel names with their cumulative time in seconds over `runs` runs, for profiles.
     public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [(op: String, seconds: Double)] {
         _ = try run(inputs)
+        if let nativeThreads { camkit_dnnl_set_threads(nativeThreads) }
         var totals: [String: Duration] = [:]
         let clock = ContinuousClock()
         for _ in 0..<runs {
             for step in steps {
                 let t = clock.measure { execute(step) }
                 var name = step.opName
-                if case .conv(let c) = step.kernel {
+                if case .nativeConv(let n) = step.kernel {
+                    let c = n.conv
+                    name = (c.isDepthwise ? "Conv depthwise \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)"
+                        : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)") + " [\(n.implementation)]"
+                } else if case .conv(let c) = step.kernel {
                     name = c.isDepthwise ? "Conv depthwise \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)"
                         : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH) im2col"
                 }
@@ -134,12 +153,26 @@ public final class ExecutionPlan {
 }
 
 extension ExecutionPlan {
+    /// Convolutions this plan runs on oneDNN's kernels (0 on the generic path).
+    public var nativeConvolutionCount: Int {
+        steps.filter { if case .nativeConv = $0.kernel { return true }; return false }.count
+    }
+
+    /// Layout reorders between oneDNN's native layout and the plain one.
+    public var reorderCount: Int {
+        steps.filter { if case .reorder = $0.kernel { return true }; return false }.count
+    }
+
     /// Floating-point operations of one run (2 per multiply-add; convolutions and matrix products only).
     public var flops: Int {
         steps.reduce(0) { total, step in
-            switch step.kernel {
-            case .conv(let c):
+            var conv: Conv2D?
+            if case .conv(let c) = step.kernel { conv = c }
+            if case .nativeConv(let n) = step.kernel { conv = n.conv }
+            if let c = conv {
                 return total + 2 * c.batch * c.outChannels * c.outHeight * c.outWidth * (c.inChannels / c.group) * c.kernelHeight * c.kernelWidth
+            }
+            switch step.kernel {
             case let .gemm(m, n, k, _, _, _, _, _): return total + 2 * m * n * k
             case let .matMul(a, b):
                 let m = a.count >= 2 ? a[a.count - 2] : 1, k = a.last ?? 1, n = b.count >= 2 ? b[b.count - 1] : 1

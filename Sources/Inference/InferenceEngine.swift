@@ -10,10 +10,19 @@ public final class InferenceEngine: Sendable {
     public let maxTensorElements: Int
     /// camkit's own threads per convolution (OpenBLAS itself stays at one thread).
     public let threads: Int
+    /// The instruction-set path this engine's convolutions run on.
+    public let cpuPath: CPUPath
+    /// Weights packed for oneDNN, shared by every plan; nil on the generic path.
+    let packedWeights: PackedWeights?
 
     /// Prepares `graph`; values named in `keep` survive every rewrite (so they can be read out).
-    public init(graph: Graph, keep: Set<String> = [], optimize: Bool = true, maxTensorElements: Int = 1 << 30, threads: Int = 1) {
+    /// `cpuPath` may only choose `.generic` over the process's path (`CPUPath.active`): oneDNN's
+    /// instruction set is fixed per process.
+    public init(graph: Graph, keep: Set<String> = [], optimize: Bool = true, maxTensorElements: Int = 1 << 30, threads: Int = 1,
+                cpuPath: CPUPath = .active) {
         self.threads = max(1, threads)
+        self.cpuPath = cpuPath == .generic ? .generic : CPUPath.active
+        packedWeights = self.cpuPath == .generic ? nil : PackedWeights()
         _ = InferenceEngine.singleThreadedBLAS
         var rewritten = optimize ? GraphRewriter.optimize(graph, keep: keep.union(graph.outputs)) : graph
         // Large weights read only as kernel operands live once, in the WeightStore; the graph
@@ -27,7 +36,8 @@ public final class InferenceEngine: Sendable {
 
     /// A plan for these input shapes that produces `outputs` (default: the graph outputs).
     public func makePlan(inputShapes: [String: [Int]], outputs: [String]? = nil) throws(InferenceError) -> ExecutionPlan {
-        var planner = Planner(graph: graph, weights: weights, limit: maxTensorElements, threads: threads)
+        var planner = Planner(graph: graph, weights: weights, limit: maxTensorElements, threads: threads,
+                              packedWeights: packedWeights)
         return try planner.plan(inputs: inputShapes, outputs: outputs ?? graph.outputs)
     }
 

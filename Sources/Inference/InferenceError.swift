@@ -6,6 +6,8 @@ public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible 
     case badInput(name: String, detail: String)
     case tensorTooLarge(node: String, elements: Int, limit: Int)
     case unsupported(node: String, op: String, detail: String)
+    /// `CAMKIT_ISA` names an unknown path or one this CPU lacks.
+    case cpuPath(detail: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .badInput(name, detail): return "input '\(name)': \(detail)"
         case let .tensorTooLarge(node, elements, limit): return "node '\(node)' would allocate \(elements) elements, over the limit of \(limit)"
         case let .unsupported(node, op, detail): return "\(op) node '\(node)': \(detail)"
+        case let .cpuPath(detail): return detail
         }
     }
 }

@@ -33,13 +33,16 @@ struct Planner {
     let weights: WeightStore
     let limit: Int
     let threads: Int
+    /// Set when convolutions may run on oneDNN's kernels (the CPU path is not generic).
+    let packedWeights: PackedWeights?
     var values: [String: Value] = [:]
     var buffers: [VirtualBuffer] = []
     var steps: [Step] = []
     var constantBuffers: [String: Int] = [:]
 
-    init(graph: Graph, weights: WeightStore, limit: Int, threads: Int = 1) {
+    init(graph: Graph, weights: WeightStore, limit: Int, threads: Int = 1, packedWeights: PackedWeights? = nil) {
         self.threads = threads
+        self.packedWeights = packedWeights
         self.graph = graph
         self.weights = weights
         self.limit = limit
@@ -104,6 +107,7 @@ struct Planner {
             if case .runtime(let b, _) = v { buffers[b].lastUse = Int.max }
             outputBindings.append((name, v))
         }
+        if let packedWeights { adoptNativeKernels(cache: packedWeights) }
         return ExecutionPlan(planner: self, inputs: inputBindings, outputs: outputBindings)
     }
 

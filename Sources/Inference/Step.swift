@@ -1,6 +1,10 @@
 /// One resolved kernel call of a plan: shapes fixed, attribute inputs folded.
 enum Kernel {
     case conv(Conv2D)
+    /// A convolution on oneDNN's native layout (see `Planner.adoptNativeKernels`).
+    case nativeConv(NativeConvolution)
+    /// Between the plain NCHW layout and oneDNN's native one.
+    case reorder(NativeReorder)
     case batchNorm(batch: Int, channels: Int, spatial: Int, scale: [Float], shift: [Float])
     case activation(Activation, count: Int)
     case layerNorm(rows: Int, size: Int, epsilon: Float, scale: [Float], bias: [Float])

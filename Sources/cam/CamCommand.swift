@@ -2,6 +2,7 @@ import ArgumentParser
 import CAMKit
 import FolderRuns
 import Foundation
+import Inference
 
 /// The `cam` command line.
 @main
@@ -26,6 +27,14 @@ struct Cam: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let problem = DashArguments.problem(in: arguments) {
             Console.error("cam: \(problem)")
+            return ExitStatus.usage
+        }
+        // CAMKIT_ISA forces the instruction-set path: an unknown value or a path this CPU lacks
+        // is a usage error before anything runs.
+        do {
+            try CPUPath.checkEnvironment()
+        } catch {
+            Console.error("cam: \(error)")
             return ExitStatus.usage
         }
         do {

@@ -74,6 +74,23 @@ public enum Broadcast {
         }
     }
 
+    /// Float arithmetic over `outShape`: same-shaped operands run as one flat loop per operator
+    /// (the generic `apply` calls a closure per element, which does not vectorise).
+    public static func floatArithmetic(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ aShape: [Int], _ b: UnsafePointer<Float>, _ bShape: [Int],
+                                       into out: UnsafeMutablePointer<Float>, outShape: [Int]) {
+        let count = outShape.elementCount
+        guard aShape == bShape, aShape.elementCount == count else {
+            apply(a, aShape, b, bShape, into: out, outShape: outShape, floatOp(op))
+            return
+        }
+        switch op {
+        case .add: for i in 0..<count { out[i] = a[i] + b[i] }
+        case .sub: for i in 0..<count { out[i] = a[i] - b[i] }
+        case .mul: for i in 0..<count { out[i] = a[i] * b[i] }
+        case .div: for i in 0..<count { out[i] = a[i] / b[i] }
+        }
+    }
+
     /// The float closure for an arithmetic operator.
     public static func floatOp(_ op: BinaryOp) -> (Float, Float) -> Float {
         switch op {

@@ -5,17 +5,40 @@ public enum MatrixMultiply {
     /// A is [M,K] (or [K,M] with transA), B is [K,N] (or [N,K] with transB); C broadcasts to [M,N].
     public static func gemm(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafePointer<Float>?, cShape: [Int],
                             m: Int, n: Int, k: Int, alpha: Float, beta: Float, transA: Bool, transB: Bool,
-                            into y: UnsafeMutablePointer<Float>) {
+                            into y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         var betaBlas: Float = 0
         if let c, beta != 0 {
             var scale = beta
             Broadcast.apply(c, cShape, &scale, [1], into: y, outShape: [m, n], *)
             betaBlas = 1
         }
+        if m == 1 {
+            // One row (a classifier on one photo): matrix-vector products, which OpenBLAS runs at
+            // memory speed where its sgemm packs the whole weight matrix first. Outputs go in
+            // fixed blocks of columns whatever the thread count, so results never depend on it.
+            let blocks = stride(from: 0, to: n, by: gemvBlock).map { $0..<Swift.min($0 + gemvBlock, n) }
+            let workers = Swift.min(Swift.max(threads, 1), blocks.count)
+            Conv2D.parallel(workers) { worker in
+                for i in stride(from: worker, to: blocks.count, by: workers) {
+                    let cols = blocks[i], count = Int32(cols.count)
+                    if transB {
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, count, Int32(k), alpha, b + cols.lowerBound * k, Int32(k), a, 1,
+                                    betaBlas, y + cols.lowerBound, 1)
+                    } else {
+                        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), count, alpha, b + cols.lowerBound, Int32(n), a, 1,
+                                    betaBlas, y + cols.lowerBound, 1)
+                    }
+                }
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
                     betaBlas, y, Int32(n))
     }
+
+    /// Output columns per matrix-vector call (fixed, so results do not depend on the thread count).
+    static let gemvBlock = 256
 
     /// MatMul output shape with NumPy rules (1-D operands promoted, batch dims broadcast).
     public static func matMulShape(_ a: [Int], _ b: [Int]) -> [Int]? {

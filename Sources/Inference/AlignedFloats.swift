@@ -1,0 +1,11 @@
+extension UnsafeMutablePointer where Pointee == Float {
+    /// Zeroed floats on a 64-byte (cache-line, AVX-512 register) boundary: the vector kernels
+    /// load whole lines, and a split line costs them a second load.
+    static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = Swift.max(count, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
+        let p = raw.bindMemory(to: Float.self, capacity: n)
+        p.initialize(repeating: 0, count: n)
+        return p
+    }
+}

@@ -1,0 +1,91 @@
+import Inference
+import Testing
+import TestSupport
+
+/// oneDNN's convolutions and the native-layout pass (`CPUPath.active` is avx512 or avx2) against
+/// the naive reference of `KernelReferenceTests` and against the generic path.
+@Suite("native kernels against naive references", .enabled(if: CPUPath.active != .generic))
+struct NativeKernelTests {
+    typealias ConvCase = KernelReferenceTests.ConvCase
+
+    /// The reference cases, and shapes the native layout treats specially: channels that are not
+    /// a multiple of the 8- or 16-channel block (padded), a 3-channel stem read in the plain
+    /// layout, a 5×5 stride-2 depthwise convolution and a 1×1 on a 1×1 plane (a squeeze-excite).
+    static let cases: [ConvCase] = KernelReferenceTests.convCases + [
+        ConvCase(c: 24, h: 14, w: 13, m: 40, kh: 1, kw: 1, pads: [0, 0, 0, 0], activation: .clip(min: 0, max: 6)),
+        ConvCase(c: 3, h: 17, w: 16, m: 32, stride: [2, 2], pads: [0, 0, 1, 1], activation: .clip(min: 0, max: 6)),
+        ConvCase(c: 40, h: 15, w: 15, m: 40, kh: 5, kw: 5, stride: [2, 2], pads: [1, 1, 2, 2], group: 40, activation: .relu),
+        ConvCase(c: 96, h: 1, w: 1, m: 4, kh: 1, kw: 1, pads: [0, 0, 0, 0], activation: .silu),
+        ConvCase(c: 20, h: 9, w: 9, m: 20, stride: [1, 1], dilation: [2, 2], pads: [2, 2, 2, 2], group: 20, activation: .leakyRelu(alpha: 0.1)),
+    ]
+
+    static func constant(_ shape: [Int], _ values: [Float]) -> ConstantValue { .float(Tensor(shape: shape, data: values)) }
+
+    @Test(arguments: cases)
+    func convolution(t: ConvCase) throws {
+        var rng = KernelReferenceTests.SplitMix(state: 7)
+        let x = rng.array(t.n * t.c * t.h * t.w), wt = rng.array(t.m * (t.c / t.group) * t.kh * t.kw), b = rng.array(t.m)
+        var window = WindowAttributes(kernel: [])
+        window.strides = t.stride
+        window.dilations = t.dilation
+        window.pads = t.pads
+        let graph = Graph(nodes: [Node(name: "conv", op: .conv(ConvAttributes(window: window, group: t.group, activation: t.activation)),
+                                       inputs: ["x", "w", "b"], outputs: ["y"])],
+                          constants: ["w": Self.constant([t.m, t.c / t.group, t.kh, t.kw], wt), "b": Self.constant([t.m], b)],
+                          inputs: [GraphInput(name: "x", shape: [t.n, t.c, t.h, t.w])], outputs: ["y"])
+        let plan = try InferenceEngine(graph: graph, optimize: false).makePlan(inputShapes: ["x": [t.n, t.c, t.h, t.w]])
+        // oneDNN ran it, except a grouped convolution whose groups are not whole channel blocks,
+        // which oneDNN has no blocked kernel for: that one falls back to the generic kernel.
+        let wholeBlocks = t.group == 1 || t.group == t.c || (t.c / t.group) % 16 == 0
+        #expect(plan.nativeConvolutionCount == (wholeBlocks ? 1 : 0), "oneDNN \(wholeBlocks ? "did not take" : "took") \(t)")
+        let y = try plan.run(["x": Tensor(shape: [t.n, t.c, t.h, t.w], data: x)])["y"]!
+        let oh = (t.h + t.pads[0] + t.pads[2] - (t.dilation[0] * (t.kh - 1) + 1)) / t.stride[0] + 1
+        let ow = (t.w + t.pads[1] + t.pads[3] - (t.dilation[1] * (t.kw - 1) + 1)) / t.stride[1] + 1
+        let ref = KernelReferenceTests().naiveConv(t, x: x, wt: wt, b: b, oh: oh, ow: ow)
+        #expect(y.shape == [t.n, t.m, oh, ow])
+        // Bound as for the generic kernels (1e-5); a wrong layout or padding gives errors of order 1.
+        #expect(within(relativeError(y.data, ref), 1e-5, "native.conv.\(t)"))
+    }
+
+    /// A block as in MobileNet: expand 1×1, depthwise, project 1×1, residual add, then a pool,
+    /// with an intermediate value read out. The layout is carried across the add without
+    /// reorders; the outputs equal the generic path's and do not depend on the thread count.
+    @Test func blockKeepsTheNativeLayoutAndMatchesTheGenericPath() throws {
+        var rng = KernelReferenceTests.SplitMix(state: 11)
+        func conv(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, group: Int = 1, act: Activation?) -> (Node, [String: ConstantValue]) {
+            var window = WindowAttributes(kernel: [])
+            window.pads = [k / 2, k / 2, k / 2, k / 2]
+            let node = Node(name: name, op: .conv(ConvAttributes(window: window, group: group, activation: act)),
+                            inputs: [x, name + ".w", name + ".b"], outputs: [name])
+            return (node, [name + ".w": Self.constant([cout, cin / group, k, k], rng.array(cout * cin / group * k * k).map { $0 * 0.3 }),
+                           name + ".b": Self.constant([cout], rng.array(cout))])
+        }
+        let parts = [conv("expand", "x", 24, 144, k: 1, act: .clip(min: 0, max: 6)),
+                     conv("dw", "expand", 144, 144, k: 3, group: 144, act: .clip(min: 0, max: 6)),
+                     conv("project", "dw", 144, 24, k: 1, act: nil)]
+        var constants: [String: ConstantValue] = [:]
+        for (_, c) in parts { constants.merge(c) { a, _ in a } }
+        let nodes = parts.map(\.0) + [
+            Node(name: "add", op: .binary(.add), inputs: ["project", "x"], outputs: ["sum"]),
+            Node(name: "pool", op: .globalAveragePool, inputs: ["sum"], outputs: ["pooled"]),
+        ]
+        let graph = Graph(nodes: nodes, constants: constants, inputs: [GraphInput(name: "x", shape: [1, 24, 19, 21])], outputs: ["pooled"])
+        let input = ["x": Tensor(shape: [1, 24, 19, 21], data: rng.array(24 * 19 * 21))]
+        var results: [[String: Tensor]] = []
+        for (path, threads) in [(CPUPath.active, 1), (CPUPath.active, 2), (CPUPath.generic, 1)] {
+            let engine = InferenceEngine(graph: graph, keep: ["dw"], threads: threads, cpuPath: path)
+            let plan = try engine.makePlan(inputShapes: ["x": [1, 24, 19, 21]], outputs: ["pooled", "dw"])
+            if path != .generic {
+                #expect(plan.nativeConvolutionCount == 3)
+                // x to native once (it feeds expand and the add), dw out as a plan output, sum
+                // to plain for the pool: three reorders, none between the convolutions.
+                #expect(plan.reorderCount == 3, "\(plan.reorderCount) reorders")
+            }
+            results.append(try plan.run(input))
+        }
+        for name in ["pooled", "dw"] {
+            #expect(results[0][name]!.data == results[1][name]!.data, "\(name) differs between 1 and 2 threads")
+            #expect(within(relativeError(results[0][name]!.data, results[2][name]!.data), 1e-5, "native.block.\(name)"))
+        }
+    }
+}
