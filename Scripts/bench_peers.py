@@ -84,6 +84,37 @@ def make_inputs(args):
         print(path)
 
 
+def export_torchvision(args):
+    """Full-width torchvision classifiers (seeded random weights: speed does not depend on
+    them) as ONNX at one input size, for the forward-pass table; cached in args.dir."""
+    import torch
+    import torchvision
+
+    os.makedirs(args.dir, exist_ok=True)
+    for name in args.models.split(","):
+        path = os.path.join(args.dir, f"{name}_{args.size}.onnx")
+        if not os.path.exists(path):
+            torch.manual_seed(0)
+            model = getattr(torchvision.models, name)(weights=None)
+            # Batch-norm statistics from one random batch, so activations keep a trained
+            # network's scale: with the initial statistics they shrink to denormal floats in
+            # the deeper layers, which time the CPU's denormal assists rather than the kernels.
+            for m in model.modules():
+                if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                    m.reset_running_stats()
+                    m.momentum = None
+            model.train()
+            with torch.no_grad():
+                model(torch.randn(8, 3, args.size, args.size))
+            model.eval()
+            x = torch.zeros(1, 3, args.size, args.size)
+            tmp = path + ".part"
+            torch.onnx.export(model, x, tmp, input_names=["input"], output_names=["logits"],
+                              opset_version=13, do_constant_folding=True)
+            os.replace(tmp, path)
+        print(path)
+
+
 # ---------------------------------------------------------------------------------------
 # timing helpers
 
@@ -432,6 +463,11 @@ def main(argv=None):
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--batches", default="1,8")
     p.set_defaults(func=make_inputs)
+    p = sub.add_parser("export-torchvision", help="export torchvision classifiers to ONNX (cached)")
+    p.add_argument("dir")
+    p.add_argument("--models", default="resnet18,mobilenet_v2,efficientnet_b0")
+    p.add_argument("--size", type=int, default=224)
+    p.set_defaults(func=export_torchvision)
     for add in PEERS:
         add(sub)
     args = ap.parse_args(argv)

@@ -51,7 +51,7 @@ public enum ModelRunner {
                                 times[times.count / 2], times[0], repeats, batch, threads))
         }
         if profile {
-            lines.append("cpu path: \(engine.cpuPath.summary)")
+            lines.append("cpu path: \(engine.cpuPath.summary)" + (plan.nativeLayout.map { ", layout \($0)" } ?? ""))
             let rows = try plan.profile(tensors, runs: max(repeats, 1))
             let total = rows.reduce(0) { $0 + $1.seconds }
             for row in rows {

@@ -51,14 +51,9 @@ public enum CPUPath: String, Sendable, CaseIterable {
         }
     }
 
-    /// A description for `cam model` and profiles, e.g. "avx512 (oneDNN, nChw16c)".
+    /// A description for `cam model` and profiles, e.g. "avx512 (oneDNN)".
     public var summary: String {
-        switch self {
-        case .generic: return "generic (Swift and OpenBLAS)"
-        case .avx2, .avx512:
-            let block = Int(camkit_dnnl_native_block())
-            return "\(rawValue) (oneDNN \(block == 0 ? "nhwc" : "nChw\(block)c"))"
-        }
+        self == .generic ? "generic (Swift and OpenBLAS)" : "\(rawValue) (oneDNN)"
     }
 
     private static func getenvString(_ name: String) -> String? {

@@ -11,8 +11,8 @@ extension ExecutionPlan {
             conv.run(input: input(step, 0), weights: input(step, 1), bias: optionalInput(step, 2), output: out, scratch: scratch)
         case .nativeConv(let conv):
             conv.run(input: input(step, 0), bias: optionalInput(step, 2), output: out)
-        case .reorder(let reorder):
-            reorder.run(input: input(step, 0), output: out)
+        case .native(let op):
+            if op.arity == 1 { op.run(input(step, 0), out) } else { op.run(input(step, 0), input(step, 1), out) }
         case let .batchNorm(batch, channels, spatial, scale, shift):
             let x = input(step, 0)
             for n in 0..<batch {

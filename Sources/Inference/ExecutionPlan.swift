@@ -136,7 +136,9 @@ public final class ExecutionPlan {
             for step in steps {
                 let t = clock.measure { execute(step) }
                 var name = step.opName
-                if case .nativeConv(let n) = step.kernel {
+                if case .native(let op) = step.kernel {
+                    name = "\(step.opName) [\(op.implementation)]"
+                } else if case .nativeConv(let n) = step.kernel {
                     let c = n.conv
                     name = (c.isDepthwise ? "Conv depthwise \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)"
                         : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)") + " [\(n.implementation)]"
@@ -160,7 +162,13 @@ extension ExecutionPlan {
 
     /// Layout reorders between oneDNN's native layout and the plain one.
     public var reorderCount: Int {
-        steps.filter { if case .reorder = $0.kernel { return true }; return false }.count
+        steps.filter { $0.opName == NativeLayoutPass.reorderName }.count
+    }
+
+    /// The native layout of this plan's oneDNN kernels ("nChw16c", "nhwc"...), nil if none.
+    public var nativeLayout: String? {
+        for step in steps { if case .nativeConv(let c) = step.kernel { return c.layout.name } }
+        return nil
     }
 
     /// Floating-point operations of one run (2 per multiply-add; convolutions and matrix products only).

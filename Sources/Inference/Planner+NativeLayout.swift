@@ -1,16 +1,19 @@
 import CDNNLShim
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The native-kernel pass: after lowering, convolutions oneDNN can run switch to its kernels on
-/// its native activation layout, and the layout is carried from convolution to convolution
-/// through the steps that do not care about it (elementwise activations, same-shape binary
-/// operations), so a chain of convolutions runs without reorders. A reorder to the plain NCHW
-/// layout is inserted once per value before the first step that needs it, and plan outputs are
-/// always plain.
+/// The native-kernel pass: after lowering, the convolutions oneDNN can run switch to its
+/// kernels on a native activation layout, and the layout is carried from convolution to
+/// convolution through the steps that can run on it (activations, same-shaped arithmetic,
+/// per-channel arithmetic, pooling), so a chain of convolutions runs without reorders. A
+/// reorder to the plain NCHW layout is inserted once per value before the first step that
+/// needs it; plan outputs are always plain.
 extension Planner {
     mutating func adoptNativeKernels(cache: PackedWeights) {
         // Some oneDNN kernels fix their thread count when created: create them with the plan's.
         camkit_dnnl_set_threads(Int32(threads))
-        var pass = NativeLayoutPass(planner: self, cache: cache)
+        var pass = NativeLayoutPass(planner: self, layout: NativeLayoutPass.chooseLayout(steps), cache: cache)
         pass.run()
         steps = pass.steps
         buffers = pass.buffers
@@ -36,9 +39,12 @@ extension Planner {
 
 /// The state of one native-layout pass over a plan's steps.
 struct NativeLayoutPass {
+    static let reorderName = "Reorder"
+
     var steps: [Step] = []
     var buffers: [Planner.VirtualBuffer]
     let original: [Step]
+    let layout: NativeLayout
     let cache: PackedWeights
     /// Buffers that hold a [n, c, h, w] tensor in the native layout, with its dims.
     var native: [Int: [Int]] = [:]
@@ -47,14 +53,43 @@ struct NativeLayoutPass {
     /// Plan outputs: read in the plain layout after the run.
     let outputs: Set<Int>
 
-    init(planner: Planner, cache: PackedWeights) {
+    init(planner: Planner, layout: NativeLayout, cache: PackedWeights) {
         buffers = planner.buffers
         original = planner.steps
+        self.layout = layout
         self.cache = cache
         outputs = Set(planner.buffers.indices.filter {
             if case .activation = planner.buffers[$0].kind { return planner.buffers[$0].lastUse == Int.max }
             return false
         })
+    }
+
+    /// The plan's layout. oneDNN's kernels for dense k×k convolutions (ResNet, VGG) are its
+    /// brgemm ones on nhwc, 1.6× faster there than its nChw16c direct kernels; its depthwise
+    /// and 1×1 kernels (MobileNet, EfficientNet) are fastest on the channel-blocked layout
+    /// (measured: BENCHMARKS.md). So a plan whose dense convolutions (3 or more input channels
+    /// beyond the stem, kernel larger than 1×1, one group) do most of the arithmetic runs on nhwc
+    /// where AVX-512 has brgemm, the rest on the blocked layout. CAMKIT_DNNL_LAYOUT=nhwc|8|16
+    /// overrides this for measurements.
+    static func chooseLayout(_ steps: [Step]) -> NativeLayout {
+        if let forced = getenv("CAMKIT_DNNL_LAYOUT").map({ String(cString: $0) }) {
+            switch forced {
+            case "nhwc": return .nhwc
+            case "8": return NativeLayout(code: 8)
+            case "16": return NativeLayout(code: 16)
+            default: break
+            }
+        }
+        let blocked = NativeLayout.blocked
+        guard blocked.block == 16 else { return blocked }
+        var dense = 0, total = 0
+        for step in steps {
+            guard case .conv(let c) = step.kernel else { continue }
+            let flops = c.batch * c.outChannels * c.outHeight * c.outWidth * (c.inChannels / c.group) * c.kernelHeight * c.kernelWidth
+            total += flops
+            if c.group == 1 && c.kernelHeight * c.kernelWidth > 1 && c.inChannels > 3 { dense += flops }
+        }
+        return 2 * dense > total ? .nhwc : blocked
     }
 
     mutating func run() {
@@ -66,52 +101,89 @@ struct NativeLayoutPass {
         }
     }
 
+    /// `b` itself when native, else its native copy if one was made; nil when only plain.
+    func heldNatively(_ b: Int) -> Int? { b < 0 ? nil : native[b] != nil ? b : nativeCopy[b] }
+
     /// Emits `step` on the native layout when it can run there; false when it must run plain.
     mutating func adoptNative(_ step: Step) -> Bool {
         switch step.kernel {
         case .conv(let conv):
-            guard let nativeConv = makeConvolution(conv, step) else { return false }
-            let inDims = [conv.batch, conv.inChannels, conv.inHeight, conv.inWidth]
-            let outDims = [conv.batch, conv.outChannels, conv.outHeight, conv.outWidth]
-            let src: Int
-            if nativeConv.plainSource {
-                src = native[step.inputs[0]] != nil ? plainVersion(of: step.inputs[0], node: step.node) : step.inputs[0]
-            } else {
-                guard let s = nativeVersion(of: step.inputs[0], dims: inDims, node: step.node) else { return false }
-                src = s
-            }
-            var inputs = step.inputs
-            inputs[0] = src
-            emitNative(step, .nativeConv(nativeConv), inputs: inputs, dims: outDims)
-            return true
+            return adoptConvolution(conv, step)
         case let .activation(a, _):
             guard let x = heldNatively(step.inputs[0]), let dims = native[x] else { return false }
-            emitNative(step, .activation(a, count: NativeReorder.nativeCount(dims)), inputs: [x], dims: dims)
+            emitNative(step, .activation(a, count: layout.count(dims)), inputs: [x], dims: dims)
             return true
         case let .binary(op, a, b, out):
-            // Same-shaped operands, both held natively (or one already reordered for a convolution).
-            guard a == b, b == out, step.inputs.count == 2 else { return false }
-            let held = step.inputs.map(heldNatively)
-            guard let first = held[0], let second = held[1], let dims = native[first], native[second] == dims else { return false }
-            let count = [NativeReorder.nativeCount(dims)]
-            emitNative(step, .binary(op, a: count, b: count, out: count), inputs: [first, second], dims: dims)
+            guard step.inputs.count == 2 else { return false }
+            if a == b, b == out {
+                // Same-shaped operands, both held natively: one flat loop over the native buffer.
+                let held = step.inputs.map(heldNatively)
+                guard let first = held[0], let second = held[1], let dims = native[first], native[second] == dims else { return false }
+                let count = [layout.count(dims)]
+                emitNative(step, .binary(op, a: count, b: count, out: count), inputs: [first, second], dims: dims)
+                return true
+            }
+            return adoptChannelArithmetic(op, a: a, b: b, out: out, step)
+        case .pool(let pool):
+            guard let x = heldNatively(step.inputs[0]), let dims = native[x], dims[0] * dims[1] == pool.planes,
+                  let op = NativeOp.pool(pool, dims: dims, layout: layout) else { return false }
+            emitNative(step, .native(op), inputs: [x], dims: [dims[0], dims[1], pool.outHeight, pool.outWidth])
+            return true
+        case let .globalAverage(planes, size), let .globalMax(planes, size):
+            guard let x = heldNatively(step.inputs[0]), let dims = native[x], dims[0] * dims[1] == planes, dims[2] * dims[3] == size else { return false }
+            var isMax = false
+            if case .globalMax = step.kernel { isMax = true }
+            let whole = Pool2D(kind: isMax ? .max : .average(countIncludePad: false), planes: planes, inHeight: dims[2], inWidth: dims[3],
+                               kernelHeight: dims[2], kernelWidth: dims[3], strideH: 1, strideW: 1, dilationH: 1, dilationW: 1,
+                               padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, outHeight: 1, outWidth: 1)
+            guard let op = NativeOp.pool(whole, dims: dims, layout: layout) else { return false }
+            emitNative(step, .native(op), inputs: [x], dims: [dims[0], dims[1], 1, 1])
             return true
         default:
             return false
         }
     }
 
-    /// `b` itself when native, else its native copy if one was made; nil when only plain.
-    func heldNatively(_ b: Int) -> Int? { native[b] != nil ? b : nativeCopy[b] }
+    mutating func adoptConvolution(_ conv: Conv2D, _ step: Step) -> Bool {
+        guard let nativeConv = makeConvolution(conv, step) else { return false }
+        let inDims = [conv.batch, conv.inChannels, conv.inHeight, conv.inWidth]
+        var inputs = step.inputs
+        if nativeConv.plainSource {
+            if native[inputs[0]] != nil { inputs[0] = plainVersion(of: inputs[0], node: step.node) }
+        } else {
+            guard let src = nativeVersion(of: inputs[0], dims: inDims, node: step.node) else { return false }
+            inputs[0] = src
+        }
+        emitNative(step, .nativeConv(nativeConv), inputs: inputs, dims: [conv.batch, conv.outChannels, conv.outHeight, conv.outWidth])
+        return true
+    }
+
+    /// x ∘ s with s one value per channel of x ([n, c, 1, 1], a squeeze-and-excite scale), x
+    /// held natively; s is reordered if needed (it is tiny). A commutative operator may have
+    /// the per-channel operand first.
+    mutating func adoptChannelArithmetic(_ op: BinaryOp, a: [Int], b: [Int], out: [Int], _ step: Step) -> Bool {
+        guard out.count == 4 else { return false }
+        let perChannel = [out[0], out[1], 1, 1]
+        var full = step.inputs[0], scale = step.inputs[1]
+        if a == perChannel && b == out && (op == .add || op == .mul) {
+            swap(&full, &scale)
+        } else if !(a == out && b == perChannel) {
+            return false
+        }
+        guard let x = heldNatively(full), native[x] == out, let native = NativeOp.channelBinary(op, dims: out, layout: layout),
+              let s = nativeVersion(of: scale, dims: perChannel, node: step.node) else { return false }
+        emitNative(step, .native(native), inputs: [x, s], dims: out)
+        return true
+    }
 
     /// Emits a step whose output is native; a plan output gets a native temporary and a reorder.
     mutating func emitNative(_ step: Step, _ kernel: Kernel, inputs: [Int], dims: [Int]) {
         let dst = step.outputs[0]
-        let count = NativeReorder.nativeCount(dims)
-        if outputs.contains(dst), let back = NativeReorder(dims: dims, toNative: false) {
+        let count = layout.count(dims)
+        if outputs.contains(dst), let back = NativeOp.reorder(dims, layout: layout, toNative: false) {
             let temporary = newBuffer(count)
             steps.append(Step(node: step.node, opName: step.opName, kernel: kernel, inputs: inputs, outputs: [temporary]))
-            steps.append(Step(node: step.node, opName: "Reorder", kernel: .reorder(back), inputs: [temporary], outputs: [dst]))
+            steps.append(Step(node: step.node, opName: Self.reorderName, kernel: .native(back), inputs: [temporary], outputs: [dst]))
             // Later native steps read the temporary rather than reordering the output back.
             native[temporary] = dims
             nativeCopy[dst] = temporary
@@ -127,11 +199,15 @@ struct NativeLayoutPass {
         guard step.inputs.count >= 2, step.inputs[1] >= 0 else { return nil }
         let hasBias = step.inputs.count > 2 && step.inputs[2] >= 0
         if hasBias, case .activation = buffers[step.inputs[2]].kind { return nil }
+        let isNative = heldNatively(step.inputs[0]) != nil
         switch buffers[step.inputs[1]].kind {
         case .activation: return nil
-        case .weight(let p): return NativeConvolution.make(conv, weights: p, hasBias: hasBias, cache: cache)
+        case .weight(let p):
+            return NativeConvolution.make(conv, weights: p, hasBias: hasBias, layout: layout, sourceIsNative: isNative, cache: cache)
         case .planConstant(let data):
-            return data.withUnsafeBufferPointer { NativeConvolution.make(conv, weights: $0.baseAddress!, hasBias: hasBias, cache: nil) }
+            return data.withUnsafeBufferPointer {
+                NativeConvolution.make(conv, weights: $0.baseAddress!, hasBias: hasBias, layout: layout, sourceIsNative: isNative, cache: nil)
+            }
         }
     }
 
@@ -143,11 +219,11 @@ struct NativeLayoutPass {
     /// The buffer holding `b` in the native layout for `dims`, reordering it once if needed.
     mutating func nativeVersion(of b: Int, dims: [Int], node: String) -> Int? {
         if native[b] == dims { return b }
-        if let copy = nativeCopy[b] { return copy }
+        if let copy = nativeCopy[b], native[copy] == dims { return copy }
         let source = native[b] != nil ? plainVersion(of: b, node: node) : b
-        guard let reorder = NativeReorder(dims: dims, toNative: true) else { return nil }
-        let copy = newBuffer(NativeReorder.nativeCount(dims))
-        steps.append(Step(node: node, opName: "Reorder", kernel: .reorder(reorder), inputs: [source], outputs: [copy]))
+        guard let reorder = NativeOp.reorder(dims, layout: layout, toNative: true) else { return nil }
+        let copy = newBuffer(layout.count(dims))
+        steps.append(Step(node: node, opName: Self.reorderName, kernel: .native(reorder), inputs: [source], outputs: [copy]))
         native[copy] = dims
         nativeCopy[b] = copy
         return copy
@@ -158,9 +234,9 @@ struct NativeLayoutPass {
         if let copy = plainCopy[b] { return copy }
         let dims = native[b]!
         // A reorder exists for every layout a convolution accepted: creation cannot fail here.
-        let reorder = NativeReorder(dims: dims, toNative: false)!
+        let reorder = NativeOp.reorder(dims, layout: layout, toNative: false)!
         let copy = newBuffer(dims.reduce(1, *))
-        steps.append(Step(node: node, opName: "Reorder", kernel: .reorder(reorder), inputs: [b], outputs: [copy]))
+        steps.append(Step(node: node, opName: Self.reorderName, kernel: .native(reorder), inputs: [b], outputs: [copy]))
         plainCopy[b] = copy
         return copy
     }

@@ -3,8 +3,9 @@ enum Kernel {
     case conv(Conv2D)
     /// A convolution on oneDNN's native layout (see `Planner.adoptNativeKernels`).
     case nativeConv(NativeConvolution)
-    /// Between the plain NCHW layout and oneDNN's native one.
-    case reorder(NativeReorder)
+    /// Another oneDNN primitive on the native layout: a reorder to or from the plain layout,
+    /// a pooling, a per-channel arithmetic.
+    case native(NativeOp)
     case batchNorm(batch: Int, channels: Int, spatial: Int, scale: [Float], shift: [Float])
     case activation(Activation, count: Int)
     case layerNorm(rows: Int, size: Int, epsilon: Float, scale: [Float], bias: [Float])

@@ -88,4 +88,77 @@ struct NativeKernelTests {
             #expect(within(relativeError(results[0][name]!.data, results[2][name]!.data), 1e-5, "native.block.\(name)"))
         }
     }
+
+    /// A convolution (so the input is native) followed by `tail`, on the native path and on the
+    /// generic one; returns both outputs and the native plan.
+    static func convThen(_ tail: [Node], extra: [String: ConstantValue] = [:], channels: Int = 24, h: Int = 13, w: Int = 11,
+                         output: String = "y", seed: UInt64 = 5) throws -> (native: Tensor, generic: Tensor, plan: ExecutionPlan) {
+        var rng = KernelReferenceTests.SplitMix(state: seed)
+        var window = WindowAttributes(kernel: [])
+        window.pads = [1, 1, 1, 1]
+        let conv = Node(name: "conv", op: .conv(ConvAttributes(window: window, group: channels, activation: .relu)),
+                        inputs: ["x", "w", "b"], outputs: ["c"])
+        var constants = extra
+        constants["w"] = constant([channels, 1, 3, 3], rng.array(channels * 9))
+        constants["b"] = constant([channels], rng.array(channels))
+        let graph = Graph(nodes: [conv] + tail, constants: constants, inputs: [GraphInput(name: "x", shape: [1, channels, h, w])], outputs: [output])
+        let input = ["x": Tensor(shape: [1, channels, h, w], data: rng.array(channels * h * w))]
+        let plan = try InferenceEngine(graph: graph, optimize: false).makePlan(inputShapes: ["x": [1, channels, h, w]])
+        let generic = try InferenceEngine(graph: graph, optimize: false, cpuPath: .generic).makePlan(inputShapes: ["x": [1, channels, h, w]])
+        return (try plan.run(input)[output]!, try generic.run(input)[output]!, plan)
+    }
+
+    /// Pooling on the native layout, ceil mode and pads included, against the generic kernel
+    /// (itself checked against a naive loop in KernelReferenceTests).
+    @Test(arguments: KernelReferenceTests.poolCases)
+    func pooling(t: KernelReferenceTests.PoolCase) throws {
+        var window = WindowAttributes(kernel: t.k)
+        window.strides = t.s
+        window.pads = t.pads
+        window.ceilMode = t.ceil
+        let op: Operator = t.max ? .maxPool(window) : .averagePool(window, countIncludePad: t.includePad)
+        let r = try Self.convThen([Node(name: "pool", op: op, inputs: ["c"], outputs: ["y"])], h: t.h, w: t.w)
+        #expect(r.native.shape == r.generic.shape)
+        #expect(within(relativeError(r.native.data, r.generic.data), 1e-6, "native.pool.\(t)"))
+    }
+
+    /// A squeeze-and-excite block (global pool, 1×1 convolutions on 1×1, sigmoid, per-channel
+    /// scale, both operand orders) stays native and equals the generic path.
+    @Test(arguments: [false, true])
+    func squeezeAndExcite(scaleFirst: Bool) throws {
+        var rng = KernelReferenceTests.SplitMix(state: 9)
+        let reduce = ConvAttributes(window: WindowAttributes(kernel: []), group: 1, activation: .silu)
+        let expand = ConvAttributes(window: WindowAttributes(kernel: []), group: 1, activation: .sigmoid)
+        let tail = [
+            Node(name: "squeeze", op: .globalAveragePool, inputs: ["c"], outputs: ["g"]),
+            Node(name: "reduce", op: .conv(reduce), inputs: ["g", "rw", "rb"], outputs: ["r"]),
+            Node(name: "expand", op: .conv(expand), inputs: ["r", "ew", "eb"], outputs: ["s"]),
+            Node(name: "scale", op: .binary(.mul), inputs: scaleFirst ? ["s", "c"] : ["c", "s"], outputs: ["y"]),
+        ]
+        let extra = ["rw": Self.constant([6, 24, 1, 1], rng.array(144)), "rb": Self.constant([6], rng.array(6)),
+                     "ew": Self.constant([24, 6, 1, 1], rng.array(144)), "eb": Self.constant([24], rng.array(24))]
+        let r = try Self.convThen(tail, extra: extra)
+        #expect(r.plan.nativeConvolutionCount == 3)
+        // Only x in and y out: the pool, the 1×1 convolutions and the scale run natively.
+        #expect(r.plan.reorderCount == 2, "\(r.plan.reorderCount) reorders")
+        #expect(within(relativeError(r.native.data, r.generic.data), 1e-5, "native.squeezeExcite"))
+    }
+
+    /// A plan dominated by dense 3×3 convolutions runs on nhwc where AVX-512 has oneDNN's
+    /// brgemm kernels; a depthwise one on the channel-blocked layout.
+    @Test func layoutFollowsTheArithmetic() throws {
+        var rng = KernelReferenceTests.SplitMix(state: 3)
+        var window = WindowAttributes(kernel: [])
+        window.pads = [1, 1, 1, 1]
+        func plan(group: Int) throws -> ExecutionPlan {
+            let node = Node(name: "conv", op: .conv(ConvAttributes(window: window, group: group, activation: .relu)), inputs: ["x", "w", "b"], outputs: ["y"])
+            let graph = Graph(nodes: [node], constants: ["w": Self.constant([32, 32 / group, 3, 3], rng.array(32 * 32 / group * 9)),
+                                                         "b": Self.constant([32], rng.array(32))],
+                              inputs: [GraphInput(name: "x", shape: [1, 32, 8, 8])], outputs: ["y"])
+            return try InferenceEngine(graph: graph).makePlan(inputShapes: ["x": [1, 32, 8, 8]])
+        }
+        let avx512 = CPUPath.active == .avx512
+        #expect(try plan(group: 1).nativeLayout == (avx512 ? "nhwc" : "nChw8c"))
+        #expect(try plan(group: 32).nativeLayout == (avx512 ? "nChw16c" : "nChw8c"))
+    }
 }

@@ -1,0 +1,100 @@
+#include "internal.h"
+
+#include <stdlib.h>
+
+static dnnl_alg_kind_t activation_kind(int activation) {
+    switch (activation) {
+    case CAMKIT_ACT_RELU: return dnnl_eltwise_relu;
+    case CAMKIT_ACT_CLIP: return dnnl_eltwise_clip_v2;
+    case CAMKIT_ACT_SIGMOID: return dnnl_eltwise_logistic;
+    case CAMKIT_ACT_SILU: return dnnl_eltwise_swish;
+    case CAMKIT_ACT_HARDSWISH: return dnnl_eltwise_hardswish;
+    case CAMKIT_ACT_TANH: return dnnl_eltwise_tanh;
+    default: return dnnl_alg_kind_undef;
+    }
+}
+
+camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *s, char *error, size_t error_size) {
+    camkit_dnnl_op *op = calloc(1, sizeof *op);
+    dnnl_post_ops_t post_ops = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    if (!op) return NULL;
+    dnnl_memory_desc_t src_md, dst_md, weights_any, bias_md;
+    if (s->plain_source) CAMKIT_CHECK(camkit_plain_desc(&src_md, s->batch, s->in_channels, s->in_h, s->in_w), "source layout");
+    else CAMKIT_CHECK(camkit_native_desc(&src_md, s->layout, s->batch, s->in_channels, s->in_h, s->in_w), "source layout");
+    CAMKIT_CHECK(camkit_native_desc(&dst_md, s->layout, s->batch, s->out_channels, s->out_h, s->out_w), "destination layout");
+    int g = s->groups;
+    if (g > 1) {
+        dnnl_dims_t wd = {g, s->out_channels / g, s->in_channels / g, s->kernel_h, s->kernel_w};
+        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&weights_any, 5, wd, dnnl_f32, dnnl_format_tag_any), "weights layout");
+        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&op->plain_weights, 5, wd, dnnl_f32, dnnl_goihw), "weights layout");
+    } else {
+        dnnl_dims_t wd = {s->out_channels, s->in_channels, s->kernel_h, s->kernel_w};
+        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&weights_any, 4, wd, dnnl_f32, dnnl_format_tag_any), "weights layout");
+        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&op->plain_weights, 4, wd, dnnl_f32, dnnl_oihw), "weights layout");
+    }
+    dnnl_dims_t bd = {s->out_channels};
+    CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x), "bias layout");
+    dnnl_dims_t strides = {s->stride_h, s->stride_w};
+    dnnl_dims_t dilates = {s->dilation_h - 1, s->dilation_w - 1};
+    dnnl_dims_t pad_l = {s->pad_top, s->pad_left}, pad_r = {s->pad_bottom, s->pad_right};
+    dnnl_convolution_desc_t desc;
+    CAMKIT_CHECK(dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
+                                                            &src_md, &weights_any, s->has_bias ? &bias_md : NULL, &dst_md,
+                                                            strides, dilates, pad_l, pad_r), "convolution descriptor");
+    CAMKIT_CHECK(dnnl_primitive_attr_create(&attr), "attribute creation");
+    if (s->activation != CAMKIT_ACT_NONE) {
+        dnnl_alg_kind_t kind = activation_kind(s->activation);
+        if (kind == dnnl_alg_kind_undef) { camkit_set_error(error, error_size, "activation mapping", dnnl_unimplemented); goto fail; }
+        CAMKIT_CHECK(dnnl_post_ops_create(&post_ops), "post-op creation");
+        CAMKIT_CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, kind, s->alpha, s->beta), "fused activation");
+        CAMKIT_CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "fused activation");
+    }
+    CAMKIT_CHECK(camkit_op_init(op, &desc, attr), "convolution");
+    // Run order: source, packed weights, destination, bias.
+    CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_SRC, &src_md), "memory");
+    CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_WEIGHTS, dnnl_primitive_desc_query_md(op->pd, dnnl_query_weights_md, 0)), "memory");
+    CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_DST, &dst_md), "memory");
+    if (s->has_bias) CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_BIAS, &bias_md), "memory");
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    dnnl_primitive_attr_destroy(attr);
+    return op;
+fail:
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    camkit_dnnl_op_destroy(op);
+    return NULL;
+}
+
+static const dnnl_memory_desc_t *packed_desc(const camkit_dnnl_op *op) {
+    return dnnl_primitive_desc_query_md(op->pd, dnnl_query_weights_md, 0);
+}
+
+size_t camkit_dnnl_conv_packed_weight_count(const camkit_dnnl_op *op) {
+    return dnnl_memory_desc_get_size(packed_desc(op)) / sizeof(float);
+}
+
+int camkit_dnnl_conv_pack_weights(camkit_dnnl_op *op, const float *weights, float *packed) {
+    camkit_dnnl_op *reorder = calloc(1, sizeof *reorder);
+    if (!reorder) return 1;
+    int status = 1;
+    if (camkit_reorder_init(reorder, &op->plain_weights, packed_desc(op)) == dnnl_success) {
+        const void *buffers[2] = {weights, packed};
+        status = camkit_dnnl_op_run(reorder, buffers);
+    }
+    camkit_dnnl_op_destroy(reorder);
+    return status;
+}
+
+size_t camkit_dnnl_packing_size(void) { return 2 * sizeof(dnnl_memory_desc_t); }
+
+void camkit_dnnl_conv_packing(const camkit_dnnl_op *op, void *record) {
+    dnnl_memory_desc_t *r = record;
+    r[0] = op->plain_weights;
+    r[1] = *packed_desc(op);
+}
+
+int camkit_dnnl_conv_has_packing(const camkit_dnnl_op *op, const void *record) {
+    const dnnl_memory_desc_t *r = record;
+    return dnnl_memory_desc_equal(&r[0], &op->plain_weights) && dnnl_memory_desc_equal(&r[1], packed_desc(op));
+}
