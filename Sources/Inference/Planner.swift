@@ -115,12 +115,6 @@ struct Planner {
         .shapeMismatch(node: node.name, op: node.op.name, detail: detail)
     }
 
-    func constant(_ node: Node, _ operands: [Value?], _ index: Int) throws(InferenceError) -> ConstantValue? {
-        guard index < operands.count, let v = operands[index] else { return nil }
-        guard case .constant(let c) = v else { throw .notConstant(node: node.name, op: node.op.name, input: node.inputs[index]) }
-        return c
-    }
-
     /// Emits a step whose single output has `shape`.
     mutating func emit(_ node: Node, _ kernel: Kernel, inputs: [Int], shape: [Int]) throws(InferenceError) -> [Value] {
         let b = try newBuffer(shape.elementCount, node: node.name)
