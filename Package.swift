@@ -46,7 +46,9 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport"]),
         // The command line in-process: parsing, validation, --help snapshots.
         .testTarget(name: "CLITests", dependencies: ["cam", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "FolderRuns", "FileIO", "ImageIO", "Inference", "TestSupport"]),
+        // cam and CamFuzz are dependencies so that `swift test` alone builds them, with the
+        // suite's flags, beside the test binary: the tests run them as a user would.
+        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "FolderRuns", "FileIO", "ImageIO", "Inference", "TestSupport", "cam", "CamFuzz"]),
     ],
     swiftLanguageModes: [.v6]
 )
