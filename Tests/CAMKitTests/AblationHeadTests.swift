@@ -7,7 +7,7 @@ import TestSupport
 /// Ablation-CAM on heads that are not linear after the pool (MobileNetV3's Gemm → HardSwish →
 /// Gemm, the LayerNorm → Gemm head), where camkit evaluates its head program once per ablated
 /// channel, against onnxruntime running the same head cut out of the model
-/// (Scripts/make_ablation_fixtures.py), on the committed PyTorch features.
+/// (Scripts/fixtures/make_ablation_fixtures.py), on the committed PyTorch features.
 @Suite("methods: Ablation-CAM on non-linear heads")
 struct AblationHeadTests {
     static let cases = [

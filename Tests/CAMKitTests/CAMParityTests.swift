@@ -5,7 +5,7 @@ import Inference
 import Testing
 import TestSupport
 
-/// The shipped model against Scripts/make_cam_fixtures.py (PyTorch + Pillow reference pipeline).
+/// The shipped model against Scripts/fixtures/make_cam_fixtures.py (PyTorch + Pillow reference pipeline).
 @Suite("CAM parity with the PyTorch reference", .serialized)
 struct CAMParityTests {
     static let classifier = try! Classifier(modelPath: Fixtures.path("../../Samples/models/efficientnet_lite0.onnx"))

@@ -5,7 +5,7 @@ import Inference
 import Testing
 import TestSupport
 
-/// `cam eval`'s metrics against hand-made cases and Scripts/make_eval_fixtures.py (NumPy + onnxruntime).
+/// `cam eval`'s metrics against hand-made cases and Scripts/fixtures/make_eval_fixtures.py (NumPy + onnxruntime).
 @Suite("evaluation metrics", .serialized)
 struct EvaluationTests {
     nonisolated(unsafe) static let localisation = try! Fixtures.json("eval/localisation.json")
@@ -171,7 +171,7 @@ struct EvaluationTests {
         let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/eval.json"))) as! [String: Any]
         let s = doc["summary"] as! [String: Any]
         #expect(s["evaluated"] as? Int == 5)
-        // Top-1 accuracy from the PyTorch reference (Scripts/make_cam_fixtures.py, full mode, the
+        // Top-1 accuracy from the PyTorch reference (Scripts/fixtures/make_cam_fixtures.py, full mode, the
         // shipped sidecar's resize) against the labels of boxes.csv: 3 of 5.
         let reference = try Fixtures.json("cam/expected.json")
         let labels = try String(contentsOfFile: Command.repository + "/Samples/models/imagenet_labels.txt", encoding: .utf8).split(separator: "\n")

@@ -89,7 +89,7 @@ struct ExplainCommandTests {
     }
 
     /// --save-raw writes the raw map (Σ_k W[c,k]·F_k, no ReLU, no normalisation) of the shipped
-    /// model, which must equal the PyTorch reference of Scripts/make_cam_fixtures.py.
+    /// model, which must equal the PyTorch reference of Scripts/fixtures/make_cam_fixtures.py.
     @Test func savedRawMapMatchesThePyTorchReference() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("camkit-raw-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }

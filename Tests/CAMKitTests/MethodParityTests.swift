@@ -4,7 +4,7 @@ import Inference
 import Testing
 import TestSupport
 
-/// Every method against pytorch-grad-cam 1.5.7 (Scripts/make_method_fixtures.py): the shipped
+/// Every method against pytorch-grad-cam 1.5.7 (Scripts/fixtures/make_method_fixtures.py): the shipped
 /// EfficientNet-Lite0 on two photos' inputs, and torchvision resnet18 (GAP → linear) and
 /// mobilenet_v3_small (GAP → Gemm → HardSwish → Gemm, a non-linear head) on random inputs.
 /// camkit computes its own features and logits from the input; only the maps are compared.
@@ -199,9 +199,9 @@ struct MethodParityTests {
 }
 
 /// Non-linear heads after the pool, beyond MobileNetV3: a ConvNeXt-style LayerNormalization →
-/// Gemm head on the resnet18 fixture's body (Scripts/make_layernorm_head_fixture.py), and a
+/// Gemm head on the resnet18 fixture's body (Scripts/fixtures/make_layernorm_head_fixture.py), and a
 /// whole (tiny, random) torchvision ConvNeXt — Transpose → LayerNormalization → Transpose →
-/// Flatten → Gemm after the pool, GELU as Erf in the body (Scripts/make_convnext_fixture.py).
+/// Flatten → Gemm after the pool, GELU as Erf in the body (Scripts/fixtures/make_convnext_fixture.py).
 /// Logits against onnxruntime, the head program's gradient against torch autograd, Grad-CAM
 /// and Grad-CAM++ against pytorch-grad-cam.
 @Suite("methods: LayerNorm heads")

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// MapUpsampler against PyTorch's F.interpolate(bilinear, align_corners=False), fixtures from
-/// Scripts/make_map_fixtures.py.
+/// Scripts/fixtures/make_map_fixtures.py.
 @Suite("upsampling against F.interpolate")
 struct UpsamplerFixtureTests {
     struct Case: CustomTestStringConvertible, Sendable {

@@ -5,7 +5,7 @@ import ONNX
 import Testing
 import TestSupport
 
-/// Hostile and malformed models (Scripts/make_hostile_models.py): each is refused with a clear
+/// Hostile and malformed models (Scripts/fixtures/make_hostile_models.py): each is refused with a clear
 /// error before any large allocation, or, for the valid ones, matches onnxruntime.
 @Suite("hostile models")
 struct HostileModelTests {

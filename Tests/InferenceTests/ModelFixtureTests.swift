@@ -3,7 +3,7 @@ import ONNX
 import Testing
 import TestSupport
 
-/// torchvision architectures exported by Scripts/make_onnx_fixtures.py, against onnxruntime
+/// torchvision architectures exported by Scripts/fixtures/make_onnx_fixtures.py, against onnxruntime
 /// (graph optimisations disabled) to max|ours − ref| / max|ref| ≤ 1e-4.
 @Suite("torchvision models against onnxruntime")
 struct ModelFixtureTests {

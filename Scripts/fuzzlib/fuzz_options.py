@@ -4,7 +4,7 @@ built from its options and hostile values, and reports any run that ends by a si
 a code outside the README's table (0, 1, 2), hangs, or fails without a one-line `cam:`/`Error:`
 message. Standard library only; called by `Scripts/fuzz options [seconds]`.
 
-    Scripts/fuzz_options.py BINARY SECONDS [SEED]
+    Scripts/fuzzlib/fuzz_options.py BINARY SECONDS [SEED]
 """
 import os
 import random
@@ -13,7 +13,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# This file is Scripts/fuzzlib/fuzz_options.py: the repository root is three levels up.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PHOTO = os.path.join(ROOT, "Samples/images/coffee.png")
 MODEL = os.path.join(ROOT, "Samples/models/efficientnet_lite0.onnx")
 

@@ -191,7 +191,7 @@ def add_ort_parser(sub):
 # ---------------------------------------------------------------------------------------
 # whole-pipeline peers: a folder of photos in, one CAM overlay PNG per photo out
 
-S = 224            # camkit's 'full' resize, as in Scripts/make_cam_fixtures.py
+S = 224            # camkit's 'full' resize, as in Scripts/fixtures/make_cam_fixtures.py
 M = 32
 MAX_LONG = 4 * S
 PHOTO_EXTS = (".png", ".jpg", ".jpeg")
@@ -260,7 +260,8 @@ def torch_setup(threads):
 
 
 def load_torch_model():
-    """EfficientNet-Lite0 in PyTorch, the weights Scripts/export_default_model.py exports.
+    """EfficientNet-Lite0 in PyTorch, the weights that Scripts/fixtures/export_default_model.py
+    exports.
 
     The model applies one ReLU6 module (`_swish`) twice, after the stem and after the head,
     so a hook on it sees the stem too. The head gets its own ReLU6 to hook instead:
