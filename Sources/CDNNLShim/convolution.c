@@ -43,12 +43,15 @@ camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *s, char *error,
                                                             &src_md, &weights_any, s->has_bias ? &bias_md : NULL, &dst_md,
                                                             strides, dilates, pad_l, pad_r), "convolution descriptor");
     CAMKIT_CHECK(dnnl_primitive_attr_create(&attr), "attribute creation");
-    if (s->activation != CAMKIT_ACT_NONE) {
-        dnnl_alg_kind_t kind = activation_kind(s->activation);
-        if (kind == dnnl_alg_kind_undef) { camkit_set_error(error, error_size, "activation mapping", dnnl_unimplemented); goto fail; }
+    if (s->activation != CAMKIT_ACT_NONE || s->accumulate) {
         CAMKIT_CHECK(dnnl_post_ops_create(&post_ops), "post-op creation");
-        CAMKIT_CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, kind, s->alpha, s->beta), "fused activation");
-        CAMKIT_CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "fused activation");
+        if (s->accumulate) CAMKIT_CHECK(dnnl_post_ops_append_sum(post_ops, 1.0f), "fused residual sum");
+        if (s->activation != CAMKIT_ACT_NONE) {
+            dnnl_alg_kind_t kind = activation_kind(s->activation);
+            if (kind == dnnl_alg_kind_undef) { camkit_set_error(error, error_size, "activation mapping", dnnl_unimplemented); goto fail; }
+            CAMKIT_CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, kind, s->alpha, s->beta), "fused activation");
+        }
+        CAMKIT_CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "post-ops");
     }
     CAMKIT_CHECK(camkit_op_init(op, &desc, attr), "convolution");
     // Run order: source, packed weights, destination, bias.

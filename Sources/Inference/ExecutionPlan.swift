@@ -165,6 +165,14 @@ extension ExecutionPlan {
         steps.filter { $0.opName == NativeLayoutPass.reorderName }.count
     }
 
+    /// How many steps run each operator (after fusions: a residual add taken into its
+    /// convolution no longer appears).
+    public var stepCounts: [String: Int] {
+        var counts: [String: Int] = [:]
+        for step in steps { counts[step.opName, default: 0] += 1 }
+        return counts
+    }
+
     /// The native layout of this plan's oneDNN kernels ("nChw16c", "nhwc"...), nil if none.
     public var nativeLayout: String? {
         for step in steps { if case .nativeConv(let c) = step.kernel { return c.layout.name } }

@@ -31,6 +31,13 @@ extension Planner {
         }
         for b in buffers.indices {
             guard case .activation = buffers[b].kind else { continue }
+            if defined[b] == nil && lastRead[b] == Int.min && buffers[b].defined >= 0 && buffers[b].lastUse != Int.max {
+                // Neither written nor read any more (a fused add's output): no memory for it.
+                buffers[b].size = 0
+                buffers[b].defined = 0
+                buffers[b].lastUse = 0
+                continue
+            }
             if let d = defined[b] { buffers[b].defined = d }
             if buffers[b].lastUse != Int.max { buffers[b].lastUse = max(lastRead[b], buffers[b].defined) }
         }
@@ -52,6 +59,16 @@ struct NativeLayoutPass {
     var nativeCopy: [Int: Int] = [:]
     /// Plan outputs: read in the plain layout after the run.
     let outputs: Set<Int>
+    /// For each buffer of the lowered plan, the indices of the original steps that read it
+    /// (after a fused add, its output's readers count as the residual buffer's).
+    var readers: [Int: [Int]]
+    let originalBufferCount: Int
+    /// Buffers replaced by another (a fused add's output is its residual buffer).
+    var renamed: [Int: Int] = [:]
+    /// The original index of the step being rewritten.
+    var current = 0
+    /// The last native convolution emitted: its original step and index, its emitted index.
+    var lastConvolution: (step: Step, original: Int, emitted: Int)?
 
     init(planner: Planner, layout: NativeLayout, cache: PackedWeights) {
         buffers = planner.buffers
@@ -62,6 +79,12 @@ struct NativeLayoutPass {
             if case .activation = planner.buffers[$0].kind { return planner.buffers[$0].lastUse == Int.max }
             return false
         })
+        var readers: [Int: [Int]] = [:]
+        for (i, step) in planner.steps.enumerated() {
+            for x in step.inputs where x >= 0 { readers[x, default: []].append(i) }
+        }
+        self.readers = readers
+        originalBufferCount = planner.buffers.count
     }
 
     /// The plan's layout. oneDNN's kernels for dense k×k convolutions (ResNet, VGG) are its
@@ -93,7 +116,10 @@ struct NativeLayoutPass {
     }
 
     mutating func run() {
-        for step in original {
+        for (index, original) in original.enumerated() {
+            current = index
+            var step = original
+            step.inputs = step.inputs.map { renamed[$0] ?? $0 }
             if adoptNative(step) { continue }
             var plain = step
             plain.inputs = step.inputs.map { $0 >= 0 && native[$0] != nil ? plainVersion(of: $0, node: step.node) : $0 }
@@ -116,6 +142,7 @@ struct NativeLayoutPass {
         case let .binary(op, a, b, out):
             guard step.inputs.count == 2 else { return false }
             if a == b, b == out {
+                if op == .add, fuseResidual(step) { return true }
                 // Same-shaped operands, both held natively: one flat loop over the native buffer.
                 let held = step.inputs.map(heldNatively)
                 guard let first = held[0], let second = held[1], let dims = native[first], native[second] == dims else { return false }
@@ -154,7 +181,37 @@ struct NativeLayoutPass {
             guard let src = nativeVersion(of: inputs[0], dims: inDims, node: step.node) else { return false }
             inputs[0] = src
         }
+        let before = steps.count
         emitNative(step, .nativeConv(nativeConv), inputs: inputs, dims: [conv.batch, conv.outChannels, conv.outHeight, conv.outWidth])
+        // Only a convolution that wrote its own output (not a plan output's temporary) can take
+        // a following residual add into its destination.
+        lastConvolution = steps.count == before + 1 ? (step, current, before) : nil
+        return true
+    }
+
+    /// Folds `conv(x) + r` into the convolution when the convolution was just emitted and its
+    /// output feeds only this add: the convolution accumulates into r's buffer (oneDNN's sum
+    /// post-op) and the add's output becomes that buffer. r must be a native buffer of the
+    /// plan that nothing reads after the convolution but this add, and no value involved may
+    /// be a plan output.
+    mutating func fuseResidual(_ add: Step) -> Bool {
+        guard let last = lastConvolution, last.emitted == steps.count - 1, case .conv(let conv) = last.step.kernel else { return false }
+        let c = last.step.outputs[0], sum = add.outputs[0]
+        guard add.inputs.contains(c), add.inputs[0] != add.inputs[1] else { return false }
+        let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
+        guard r < originalBufferCount, let dims = native[c], native[r] == dims,
+              !outputs.contains(c), !outputs.contains(r), !outputs.contains(sum),
+              readers[c] == [current],
+              (readers[r] ?? []).allSatisfy({ $0 < last.original || $0 == current }),
+              let fused = makeConvolution(conv, last.step, accumulate: true) else { return false }
+        var step = steps[last.emitted]
+        step.kernel = .nativeConv(fused)
+        step.outputs = [r]
+        steps[last.emitted] = step
+        renamed[sum] = r
+        readers[r, default: []] += readers[sum] ?? []
+        buffers[sum].size = 0
+        lastConvolution = nil
         return true
     }
 
@@ -195,7 +252,7 @@ struct NativeLayoutPass {
     }
 
     /// oneDNN's kernel for `conv` when its weights and bias are known before the run.
-    func makeConvolution(_ conv: Conv2D, _ step: Step) -> NativeConvolution? {
+    func makeConvolution(_ conv: Conv2D, _ step: Step, accumulate: Bool = false) -> NativeConvolution? {
         guard step.inputs.count >= 2, step.inputs[1] >= 0 else { return nil }
         let hasBias = step.inputs.count > 2 && step.inputs[2] >= 0
         if hasBias, case .activation = buffers[step.inputs[2]].kind { return nil }
@@ -203,10 +260,12 @@ struct NativeLayoutPass {
         switch buffers[step.inputs[1]].kind {
         case .activation: return nil
         case .weight(let p):
-            return NativeConvolution.make(conv, weights: p, hasBias: hasBias, layout: layout, sourceIsNative: isNative, cache: cache)
+            return NativeConvolution.make(conv, weights: p, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
+                                          accumulate: accumulate, cache: cache)
         case .planConstant(let data):
             return data.withUnsafeBufferPointer {
-                NativeConvolution.make(conv, weights: $0.baseAddress!, hasBias: hasBias, layout: layout, sourceIsNative: isNative, cache: nil)
+                NativeConvolution.make(conv, weights: $0.baseAddress!, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
+                                       accumulate: accumulate, cache: nil)
             }
         }
     }

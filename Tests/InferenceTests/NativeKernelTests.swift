@@ -21,6 +21,17 @@ struct NativeKernelTests {
 
     static func constant(_ shape: [Int], _ values: [Float]) -> ConstantValue { .float(Tensor(shape: shape, data: values)) }
 
+    /// A same-padded convolution node with seeded weights (scaled so deep stacks stay O(1)).
+    static func convNode(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, group: Int, act: Activation?,
+                         rng: inout KernelReferenceTests.SplitMix) -> (Node, [String: ConstantValue]) {
+        var window = WindowAttributes(kernel: [])
+        window.pads = [k / 2, k / 2, k / 2, k / 2]
+        let node = Node(name: name, op: .conv(ConvAttributes(window: window, group: group, activation: act)),
+                        inputs: [x, name + ".w", name + ".b"], outputs: [name])
+        return (node, [name + ".w": constant([cout, cin / group, k, k], rng.array(cout * cin / group * k * k).map { $0 * 0.3 }),
+                       name + ".b": constant([cout], rng.array(cout))])
+    }
+
     @Test(arguments: cases)
     func convolution(t: ConvCase) throws {
         var rng = KernelReferenceTests.SplitMix(state: 7)
@@ -53,12 +64,7 @@ struct NativeKernelTests {
     @Test func blockKeepsTheNativeLayoutAndMatchesTheGenericPath() throws {
         var rng = KernelReferenceTests.SplitMix(state: 11)
         func conv(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, group: Int = 1, act: Activation?) -> (Node, [String: ConstantValue]) {
-            var window = WindowAttributes(kernel: [])
-            window.pads = [k / 2, k / 2, k / 2, k / 2]
-            let node = Node(name: name, op: .conv(ConvAttributes(window: window, group: group, activation: act)),
-                            inputs: [x, name + ".w", name + ".b"], outputs: [name])
-            return (node, [name + ".w": Self.constant([cout, cin / group, k, k], rng.array(cout * cin / group * k * k).map { $0 * 0.3 }),
-                           name + ".b": Self.constant([cout], rng.array(cout))])
+            Self.convNode(name, x, cin, cout, k: k, group: group, act: act, rng: &rng)
         }
         let parts = [conv("expand", "x", 24, 144, k: 1, act: .clip(min: 0, max: 6)),
                      conv("dw", "expand", 144, 144, k: 3, group: 144, act: .clip(min: 0, max: 6)),
@@ -160,5 +166,32 @@ struct NativeKernelTests {
         let avx512 = CPUPath.active == .avx512
         #expect(try plan(group: 1).nativeLayout == (avx512 ? "nhwc" : "nChw8c"))
         #expect(try plan(group: 32).nativeLayout == (avx512 ? "nChw16c" : "nChw8c"))
+    }
+
+    /// A residual block whose skip is itself a convolution's output: the add is taken into the
+    /// project convolution (oneDNN's sum post-op, accumulating into the skip's buffer), also
+    /// for a second block that reads the first one's sum; the outputs equal the generic path's.
+    @Test func residualAddsAreFusedIntoTheirConvolution() throws {
+        var rng = KernelReferenceTests.SplitMix(state: 13)
+        func conv(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, group: Int = 1, act: Activation?) -> (Node, [String: ConstantValue]) {
+            Self.convNode(name, x, cin, cout, k: k, group: group, act: act, rng: &rng)
+        }
+        let parts = [conv("stem", "x", 3, 24, k: 3, act: .relu),
+                     conv("e1", "stem", 24, 48, k: 1, act: .clip(min: 0, max: 6)), conv("p1", "e1", 48, 24, k: 1, act: nil),
+                     conv("e2", "s1", 24, 48, k: 1, act: .clip(min: 0, max: 6)), conv("p2", "e2", 48, 24, k: 1, act: nil)]
+        var constants: [String: ConstantValue] = [:]
+        for (_, c) in parts { constants.merge(c) { a, _ in a } }
+        let nodes = Array(parts.map(\.0).prefix(3)) + [Node(name: "add1", op: .binary(.add), inputs: ["p1", "stem"], outputs: ["s1"])]
+            + Array(parts.map(\.0).suffix(2)) + [Node(name: "add2", op: .binary(.add), inputs: ["s1", "p2"], outputs: ["s2"]),
+                                               Node(name: "pool", op: .globalAveragePool, inputs: ["s2"], outputs: ["y"])]
+        let graph = Graph(nodes: nodes, constants: constants, inputs: [GraphInput(name: "x", shape: [1, 3, 17, 15])], outputs: ["y"])
+        let input = ["x": Tensor(shape: [1, 3, 17, 15], data: rng.array(3 * 17 * 15))]
+        let native = try InferenceEngine(graph: graph).makePlan(inputShapes: ["x": [1, 3, 17, 15]])
+        let generic = try InferenceEngine(graph: graph, cpuPath: .generic).makePlan(inputShapes: ["x": [1, 3, 17, 15]])
+        #expect(native.nativeConvolutionCount == 5)
+        #expect(native.stepCounts["Add"] == nil, "\(native.stepCounts)")
+        #expect(generic.stepCounts["Add"] == 2)
+        let a = try native.run(input)["y"]!, b = try generic.run(input)["y"]!
+        #expect(within(relativeError(a.data, b.data), 1e-5, "native.residualFusion"))
     }
 }

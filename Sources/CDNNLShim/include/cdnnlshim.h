@@ -73,6 +73,9 @@ typedef struct {
     int plain_source;
     int activation;     // camkit_activation
     float alpha, beta;
+    /// 1: the destination already holds a tensor the result is added to (a residual), before
+    /// the activation.
+    int accumulate;
 } camkit_conv_shape;
 
 /// A convolution; run with (source, packed weights, bias, destination), bias NULL when

@@ -8,6 +8,8 @@ final class NativeConvolution {
     let layout: NativeLayout
     /// The source is read in the plain NCHW layout (only the destination is native).
     let plainSource: Bool
+    /// The result is added to what the destination holds (a fused residual add).
+    let accumulates: Bool
     private let op: NativeOp
     /// Packed weights; owned by `PackedWeights` or, for weights held in the plan, by this object.
     private let packed: UnsafeMutablePointer<Float>
@@ -20,17 +22,19 @@ final class NativeConvolution {
     /// reference implementation runs): the generic kernel then runs it. A plain source of fewer
     /// channels than the layout's block (a stem on RGB) is read in the plain layout if it can be.
     static func make(_ conv: Conv2D, weights: UnsafePointer<Float>, hasBias: Bool, layout: NativeLayout, sourceIsNative: Bool,
-                     cache: PackedWeights?) -> NativeConvolution? {
+                     accumulate: Bool = false, cache: PackedWeights?) -> NativeConvolution? {
         let order = !sourceIsNative && conv.inChannels < layout.block && conv.group == 1 ? [true, false] : [false, true]
         for plain in order {
-            if let made = NativeConvolution(conv, weights: weights, hasBias: hasBias, layout: layout, cache: cache, plainSource: plain) {
+            if let made = NativeConvolution(conv, weights: weights, hasBias: hasBias, layout: layout, cache: cache, plainSource: plain,
+                                            accumulate: accumulate) {
                 return made
             }
         }
         return nil
     }
 
-    private init?(_ conv: Conv2D, weights: UnsafePointer<Float>, hasBias: Bool, layout: NativeLayout, cache: PackedWeights?, plainSource: Bool) {
+    private init?(_ conv: Conv2D, weights: UnsafePointer<Float>, hasBias: Bool, layout: NativeLayout, cache: PackedWeights?, plainSource: Bool,
+                  accumulate: Bool) {
         guard let (code, alpha, beta) = NativeConvolution.activationCode(conv.activation) else { return nil }
         var shape = camkit_conv_shape(
             layout: layout.code,
@@ -41,7 +45,7 @@ final class NativeConvolution {
             dilation_h: Int32(conv.dilationH), dilation_w: Int32(conv.dilationW),
             pad_top: Int32(conv.padTop), pad_left: Int32(conv.padLeft), pad_bottom: Int32(conv.padBottom), pad_right: Int32(conv.padRight),
             groups: Int32(conv.group), has_bias: hasBias ? 1 : 0, plain_source: plainSource ? 1 : 0,
-            activation: Int32(code.rawValue), alpha: alpha, beta: beta)
+            activation: Int32(code.rawValue), alpha: alpha, beta: beta, accumulate: accumulate ? 1 : 0)
         guard let handle = camkit_dnnl_conv_create(&shape, nil, 0) else { return nil }
         let op = NativeOp(handle, arity: 3)
         // oneDNN's reference kernels are for correctness checks: far slower than the generic path.
@@ -60,6 +64,7 @@ final class NativeConvolution {
         self.conv = conv
         self.layout = layout
         self.plainSource = plainSource
+        self.accumulates = accumulate
         self.op = op
     }
 
