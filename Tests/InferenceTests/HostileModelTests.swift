@@ -79,7 +79,10 @@ struct HostileModelTests {
         let input = try Fixtures.npy("hostile/external_ok.input.npy").tensor()
         let name = try #require(model.graph.inputs.first).name
         let out = try InferenceEngine(graph: model.graph).makePlan(inputShapes: [name: input.shape]).run([name: input])[model.graph.outputs[0]]
-        #expect(try #require(out).data == (try Fixtures.npy("hostile/external_ok.output.npy").floats()))
+        // Same numbers as the reference within rounding: the oneDNN kernels of each CPU path sum
+        // in their own order (measured: 0 on avx512 and generic, 7.6e-8 on avx2); bound 1e-5.
+        let error = relativeError(try #require(out).data, try Fixtures.npy("hostile/external_ok.output.npy").floats())
+        #expect(within(error, 1e-5, "hostile.externalData"), "relative error \(error)")
     }
 
     @Test func tooManyNodesIsRefused() throws {
