@@ -32,7 +32,8 @@ struct Components {
                 let first = starts.count
                 var x = 0
                 while x < w {
-                    if row[x] < cut { x += 1; continue }
+                    // NaN is below every cut (`<` would let a NaN start an empty run forever).
+                    if !(row[x] >= cut) { x += 1; continue }
                     let s = x
                     while x < w && row[x] >= cut { x += 1 }
                     starts.append(Int32(s)); ends.append(Int32(x)); rows.append(Int32(y))

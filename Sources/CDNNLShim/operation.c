@@ -60,17 +60,23 @@ dnnl_status_t camkit_op_add_arg(camkit_dnnl_op *op, int arg, const dnnl_memory_d
     return dnnl_success;
 }
 
+int camkit_dnnl_op_bind(camkit_dnnl_op *op, int index, const void *buffer) {
+    if (index < 0 || index >= op->count) return 1;
+    camkit_op_arg *a = &op->args[index];
+    if (a->bound == buffer) return 0;
+    if (dnnl_memory_set_data_handle(a->memory, (void *)buffer) != dnnl_success) return 1;
+    a->bound = buffer;
+    return 0;
+}
+
 int camkit_dnnl_op_run(camkit_dnnl_op *op, const void *const *buffers) {
     dnnl_exec_arg_t args[CAMKIT_MAX_ARGS + 1];
     int count = 0;
     for (int i = 0; i < op->count; i++) {
         camkit_op_arg *a = &op->args[i];
         if (!buffers[i]) continue;   // an absent optional argument (a bias)
-        if (a->bound != buffers[i]) {
-            // Binding a padded blocked layout zero-fills its padding: once per plan buffer.
-            if (dnnl_memory_set_data_handle(a->memory, (void *)buffers[i]) != dnnl_success) return 1;
-            a->bound = buffers[i];
-        }
+        // Binding a padded blocked layout zero-fills its padding: once per plan buffer.
+        if (camkit_dnnl_op_bind(op, i, buffers[i]) != 0) return 1;
         args[count++] = (dnnl_exec_arg_t){a->arg, a->memory};
     }
     if (op->scratch) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, op->scratch};

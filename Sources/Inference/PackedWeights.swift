@@ -13,8 +13,9 @@ final class PackedWeights: Sendable {
     }
     private let table = Mutex<[UInt: [Entry]]>([:])
 
-    /// The packed copy of `weights` in the layout `conv` wants, packed on first request; nil if
-    /// packing fails.
+    /// The packed copy of `weights` in the layout `conv` wants, packed on first request, and
+    /// bound to `conv` while the lock is held (binding writes a padded layout's padding, so two
+    /// plans must not bind the shared copy at once); nil if packing fails.
     func packed(_ weights: UnsafePointer<Float>, for conv: OpaquePointer) -> UnsafeMutablePointer<Float>? {
         let key = UInt(bitPattern: weights)
         let conv = UInt(bitPattern: Int(bitPattern: conv))
@@ -23,7 +24,7 @@ final class PackedWeights: Sendable {
             if let hit = t[key]?.first(where: { e in
                 e.packing.withUnsafeBytes { camkit_dnnl_conv_has_packing(handle, $0.baseAddress) != 0 }
             }) {
-                return hit.packed
+                return camkit_dnnl_op_bind(handle, 1, UnsafeRawPointer(bitPattern: hit.packed)) == 0 ? hit.packed : nil
             }
             let count = max(camkit_dnnl_conv_packed_weight_count(handle), 1)
             let p = UnsafeMutablePointer<Float>.allocateAligned(count)
@@ -31,7 +32,7 @@ final class PackedWeights: Sendable {
             var packing = [UInt8](repeating: 0, count: camkit_dnnl_packing_size())
             packing.withUnsafeMutableBytes { camkit_dnnl_conv_packing(handle, $0.baseAddress) }
             t[key, default: []].append(Entry(packing: packing, packed: UInt(bitPattern: p)))
-            return UInt(bitPattern: p)
+            return camkit_dnnl_op_bind(handle, 1, p) == 0 ? UInt(bitPattern: p) : nil
         }
         return address.flatMap { UnsafeMutablePointer(bitPattern: $0) }
     }

@@ -26,7 +26,12 @@ extension Planner {
         var defined = [Int?](repeating: nil, count: buffers.count)
         var lastRead = [Int](repeating: Int.min, count: buffers.count)
         for (i, step) in steps.enumerated() {
-            for o in step.outputs where defined[o] == nil { defined[o] = i }
+            for o in step.outputs {
+                if defined[o] == nil { defined[o] = i }
+                // A buffer written again later (a fused residual add accumulates into its skip
+                // buffer) must stay allocated until that write too.
+                lastRead[o] = max(lastRead[o], i)
+            }
             for x in step.inputs where x >= 0 { lastRead[x] = max(lastRead[x], i) }
         }
         for b in buffers.indices {
@@ -127,6 +132,21 @@ struct NativeLayoutPass {
         }
     }
 
+    /// Whether a tensor of `dims` has padding channels in this layout (channels not a multiple of
+    /// the block). oneDNN expects them zero in every input: a zero-weight tap times NaN or
+    /// infinity is NaN. Steps run over the whole padded buffer, so on such a tensor only
+    /// operations that keep 0 at 0 may run natively (no division, no sigmoid).
+    func isPadded(_ dims: [Int]) -> Bool { dims[1] % layout.block != 0 }
+
+    func keepsPaddingZero(_ dims: [Int], _ a: Activation) -> Bool {
+        guard isPadded(dims) else { return true }
+        switch a {
+        case .relu, .leakyRelu, .tanh, .silu, .hardSwish, .erf: return true
+        case .clip(let lo, let hi): return lo <= 0 && hi >= 0
+        case .sigmoid, .hardSigmoid: return false
+        }
+    }
+
     /// `b` itself when native, else its native copy if one was made; nil when only plain.
     func heldNatively(_ b: Int) -> Int? { b < 0 ? nil : native[b] != nil ? b : nativeCopy[b] }
 
@@ -136,7 +156,7 @@ struct NativeLayoutPass {
         case .conv(let conv):
             return adoptConvolution(conv, step)
         case let .activation(a, _):
-            guard let x = heldNatively(step.inputs[0]), let dims = native[x] else { return false }
+            guard let x = heldNatively(step.inputs[0]), let dims = native[x], keepsPaddingZero(dims, a) else { return false }
             emitNative(step, .activation(a, count: layout.count(dims)), inputs: [x], dims: dims)
             return true
         case let .binary(op, a, b, out):
@@ -145,7 +165,8 @@ struct NativeLayoutPass {
                 if op == .add, fuseResidual(step) { return true }
                 // Same-shaped operands, both held natively: one flat loop over the native buffer.
                 let held = step.inputs.map(heldNatively)
-                guard let first = held[0], let second = held[1], let dims = native[first], native[second] == dims else { return false }
+                guard let first = held[0], let second = held[1], let dims = native[first], native[second] == dims,
+                      op != .div || !isPadded(dims) else { return false }
                 let count = [layout.count(dims)]
                 emitNative(step, .binary(op, a: count, b: count, out: count), inputs: [first, second], dims: dims)
                 return true
@@ -199,17 +220,24 @@ struct NativeLayoutPass {
         let c = last.step.outputs[0], sum = add.outputs[0]
         guard add.inputs.contains(c), add.inputs[0] != add.inputs[1] else { return false }
         let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
-        guard r < originalBufferCount, let dims = native[c], native[r] == dims,
+        // The graph adds after the convolution's own activation; oneDNN's post-ops would apply
+        // it after the sum, so only a convolution without one is fused.
+        guard conv.activation == nil, case .nativeConv(let emitted) = steps[last.emitted].kernel,
+              r < originalBufferCount, let dims = native[c], native[r] == dims,
               !outputs.contains(c), !outputs.contains(r), !outputs.contains(sum),
               readers[c] == [current],
               (readers[r] ?? []).allSatisfy({ $0 < last.original || $0 == current }),
-              let fused = makeConvolution(conv, last.step, accumulate: true) else { return false }
+              let fused = makeConvolution(conv, last.step, accumulate: true),
+              fused.plainSource == emitted.plainSource else { return false }
         var step = steps[last.emitted]
         step.kernel = .nativeConv(fused)
         step.outputs = [r]
         steps[last.emitted] = step
         renamed[sum] = r
         readers[r, default: []] += readers[sum] ?? []
+        // Copies of r made for earlier readers hold it without the sum: later readers need new ones.
+        plainCopy[r] = nil
+        nativeCopy[r] = nil
         buffers[sum].size = 0
         lastConvolution = nil
         return true
@@ -227,7 +255,8 @@ struct NativeLayoutPass {
         } else if !(a == out && b == perChannel) {
             return false
         }
-        guard let x = heldNatively(full), native[x] == out, let native = NativeOp.channelBinary(op, dims: out, layout: layout),
+        guard op != .div || !isPadded(out), let x = heldNatively(full), native[x] == out,
+              let native = NativeOp.channelBinary(op, dims: out, layout: layout),
               let s = nativeVersion(of: scale, dims: perChannel, node: step.node) else { return false }
         emitNative(step, .native(native), inputs: [x, s], dims: out)
         return true

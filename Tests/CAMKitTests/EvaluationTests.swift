@@ -29,6 +29,8 @@ struct EvaluationTests {
         let zeros = BoxAccuracy.bestIoUs(map: [Float](repeating: 0, count: w * h), width: w, height: h, truth: [[3, 5, 20, 12]])
         #expect(zeros.allSatisfy { $0 == 0 })
         #expect(Localisation.find(map: [Float](repeating: 0, count: w * h), width: w, height: h, threshold: 0.2).box == nil)
+        // NaN is below every cut (it once started an empty run the labelling never left).
+        #expect(Localisation.find(map: [1, .nan, 1, 0.9], width: 4, height: 1, threshold: 0.5).box == Box(x0: 2, y0: 0, x1: 3, y1: 0))
         let sweep = BoxAccuracy.sweep([ious, zeros])
         #expect(sweep.best == [0.5, 0.5, 0.5] && sweep.maxBoxAccV2 == 50)
     }

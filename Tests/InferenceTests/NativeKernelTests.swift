@@ -171,14 +171,15 @@ struct NativeKernelTests {
     /// A residual block whose skip is itself a convolution's output: the add is taken into the
     /// project convolution (oneDNN's sum post-op, accumulating into the skip's buffer), also
     /// for a second block that reads the first one's sum; the outputs equal the generic path's.
-    @Test func residualAddsAreFusedIntoTheirConvolution() throws {
+    @Test(arguments: [nil, Activation.relu])
+    func residualAddsAreFusedIntoTheirConvolution(projectActivation: Activation?) throws {
         var rng = KernelReferenceTests.SplitMix(state: 13)
         func conv(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, group: Int = 1, act: Activation?) -> (Node, [String: ConstantValue]) {
             Self.convNode(name, x, cin, cout, k: k, group: group, act: act, rng: &rng)
         }
         let parts = [conv("stem", "x", 3, 24, k: 3, act: .relu),
-                     conv("e1", "stem", 24, 48, k: 1, act: .clip(min: 0, max: 6)), conv("p1", "e1", 48, 24, k: 1, act: nil),
-                     conv("e2", "s1", 24, 48, k: 1, act: .clip(min: 0, max: 6)), conv("p2", "e2", 48, 24, k: 1, act: nil)]
+                     conv("e1", "stem", 24, 48, k: 1, act: .clip(min: 0, max: 6)), conv("p1", "e1", 48, 24, k: 1, act: projectActivation),
+                     conv("e2", "s1", 24, 48, k: 1, act: .clip(min: 0, max: 6)), conv("p2", "e2", 48, 24, k: 1, act: projectActivation)]
         var constants: [String: ConstantValue] = [:]
         for (_, c) in parts { constants.merge(c) { a, _ in a } }
         let nodes = Array(parts.map(\.0).prefix(3)) + [Node(name: "add1", op: .binary(.add), inputs: ["p1", "stem"], outputs: ["s1"])]
@@ -189,9 +190,43 @@ struct NativeKernelTests {
         let native = try InferenceEngine(graph: graph).makePlan(inputShapes: ["x": [1, 3, 17, 15]])
         let generic = try InferenceEngine(graph: graph, cpuPath: .generic).makePlan(inputShapes: ["x": [1, 3, 17, 15]])
         #expect(native.nativeConvolutionCount == 5)
-        #expect(native.stepCounts["Add"] == nil, "\(native.stepCounts)")
+        // A convolution with its own activation is not fused: the graph adds after it, oneDNN's
+        // post-ops would activate after the sum.
+        #expect(native.stepCounts["Add"] == (projectActivation == nil ? nil : 2), "\(native.stepCounts)")
         #expect(generic.stepCounts["Add"] == 2)
         let a = try native.run(input)["y"]!, b = try generic.run(input)["y"]!
         #expect(within(relativeError(a.data, b.data), 1e-5, "native.residualFusion"))
+    }
+
+    /// Review findings, each a plan that once went wrong: a plain reader of the skip before and
+    /// after a fused add (the first reorder's copy must not serve the second), and a division of
+    /// two 24-channel tensors (padded to 32 in nChw16c: 0/0 in the padding must not reach the
+    /// next convolution as NaN).
+    @Test func fusionKeepsLaterReadersAndPaddingStaysZero() throws {
+        var rng = KernelReferenceTests.SplitMix(state: 17)
+        func conv(_ name: String, _ x: String, _ cin: Int, _ cout: Int, act: Activation?) -> (Node, [String: ConstantValue]) {
+            Self.convNode(name, x, cin, cout, k: 1, group: 1, act: act, rng: &rng)
+        }
+        let parts = [conv("stem", "x", 8, 24, act: .relu), conv("e1", "stem", 24, 24, act: .relu), conv("p1", "e1", 24, 24, act: nil),
+                     conv("q", "s1", 24, 24, act: .relu), conv("d", "s1", 24, 24, act: .clip(min: 0.5, max: 6)),
+                     conv("after", "ratio", 24, 24, act: nil)]
+        var constants: [String: ConstantValue] = [:]
+        for (_, c) in parts { constants.merge(c) { a, _ in a } }
+        let n = parts.map(\.0)
+        let nodes = [n[0], Node(name: "t0", op: .transpose(perm: [0, 1, 3, 2]), inputs: ["stem"], outputs: ["t0"]), n[1], n[2],
+                     Node(name: "add", op: .binary(.add), inputs: ["p1", "stem"], outputs: ["s1"]),
+                     Node(name: "t1", op: .transpose(perm: [0, 1, 3, 2]), inputs: ["s1"], outputs: ["t1"]), n[3], n[4],
+                     // The divisor is ≥ 0.5 in every real channel (well conditioned); its padding is 0.
+                     Node(name: "div", op: .binary(.div), inputs: ["q", "d"], outputs: ["ratio"]), n[5]]
+        let graph = Graph(nodes: nodes, constants: constants, inputs: [GraphInput(name: "x", shape: [1, 8, 9, 7])], outputs: ["t0", "t1", "after"])
+        let input = ["x": Tensor(shape: [1, 8, 9, 7], data: rng.array(8 * 9 * 7))]
+        let plan = try InferenceEngine(graph: graph).makePlan(inputShapes: ["x": [1, 8, 9, 7]])
+        #expect(plan.stepCounts["Add"] == nil, "the add was not fused: \(plan.stepCounts)")
+        let native = try plan.run(input)
+        let generic = try InferenceEngine(graph: graph, cpuPath: .generic).makePlan(inputShapes: ["x": [1, 8, 9, 7]]).run(input)
+        for name in ["t0", "t1", "after"] {
+            #expect(native[name]!.data.allSatisfy { $0.isFinite }, "\(name) has NaN or infinity")
+            #expect(within(relativeError(native[name]!.data, generic[name]!.data), 1e-5, "native.review.\(name)"))
+        }
     }
 }

@@ -47,6 +47,9 @@ typedef struct camkit_dnnl_op camkit_dnnl_op;
 /// Runs `op` on `buffers`, in the order its constructor names. 0 on success. A pointer is
 /// bound to its memory object only when it changes (a plan's buffers never do).
 int camkit_dnnl_op_run(camkit_dnnl_op *op, const void *const *buffers);
+/// Binds `buffer` to argument `index` now (as a run would). Binding a padded layout writes its
+/// padding; weights shared between plans are bound once, under their owner's lock.
+int camkit_dnnl_op_bind(camkit_dnnl_op *op, int index, const void *buffer);
 /// The implementation oneDNN chose, e.g. "jit:avx512_core" or "brgconv:avx512_core".
 const char *camkit_dnnl_op_implementation(const camkit_dnnl_op *op);
 void camkit_dnnl_op_destroy(camkit_dnnl_op *op);
@@ -78,7 +81,7 @@ typedef struct {
     int accumulate;
 } camkit_conv_shape;
 
-/// A convolution; run with (source, packed weights, bias, destination), bias NULL when
+/// A convolution; run with (source, packed weights, destination, bias), bias NULL when
 /// has_bias is 0. NULL with the reason in `error` when oneDNN has no kernel for it.
 camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *shape, char *error, size_t error_size);
 /// Floats the packed weights take.
