@@ -61,6 +61,10 @@ final class NativeOp {
         let kind: Int32
         switch pool.kind {
         case .max: kind = Int32(CAMKIT_POOL_MAX.rawValue)
+        case .average where pool.dilationH != 1 || pool.dilationW != 1:
+            // The generic kernel averages undilated windows (as the reference it was checked
+            // against does); both paths must agree.
+            return nil
         case .average(countIncludePad: true):
             guard bottom == pool.padBottom, right == pool.padRight else { return nil }
             kind = Int32(CAMKIT_POOL_AVERAGE_INCLUDING_PADS.rawValue)
