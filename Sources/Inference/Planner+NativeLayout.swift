@@ -19,34 +19,6 @@ extension Planner {
         buffers = pass.buffers
         recomputeLiveness()
     }
-
-    /// Sets each activation buffer's first definition and last use from the steps (plan inputs
-    /// stay defined before the first step; plan outputs stay alive to the end).
-    mutating func recomputeLiveness() {
-        var defined = [Int?](repeating: nil, count: buffers.count)
-        var lastRead = [Int](repeating: Int.min, count: buffers.count)
-        for (i, step) in steps.enumerated() {
-            for o in step.outputs {
-                if defined[o] == nil { defined[o] = i }
-                // A buffer written again later (a fused residual add accumulates into its skip
-                // buffer) must stay allocated until that write too.
-                lastRead[o] = max(lastRead[o], i)
-            }
-            for x in step.inputs where x >= 0 { lastRead[x] = max(lastRead[x], i) }
-        }
-        for b in buffers.indices {
-            guard case .activation = buffers[b].kind else { continue }
-            if defined[b] == nil && lastRead[b] == Int.min && buffers[b].defined >= 0 && buffers[b].lastUse != Int.max {
-                // Neither written nor read any more (a fused add's output): no memory for it.
-                buffers[b].size = 0
-                buffers[b].defined = 0
-                buffers[b].lastUse = 0
-                continue
-            }
-            if let d = defined[b] { buffers[b].defined = d }
-            if buffers[b].lastUse != Int.max { buffers[b].lastUse = max(lastRead[b], buffers[b].defined) }
-        }
-    }
 }
 
 /// The state of one native-layout pass over a plan's steps.
@@ -207,39 +179,6 @@ struct NativeLayoutPass {
         // Only a convolution that wrote its own output (not a plan output's temporary) can take
         // a following residual add into its destination.
         lastConvolution = steps.count == before + 1 ? (step, current, before) : nil
-        return true
-    }
-
-    /// Folds `conv(x) + r` into the convolution when the convolution was just emitted and its
-    /// output feeds only this add: the convolution accumulates into r's buffer (oneDNN's sum
-    /// post-op) and the add's output becomes that buffer. r must be a native buffer of the
-    /// plan that nothing reads after the convolution but this add, and no value involved may
-    /// be a plan output.
-    mutating func fuseResidual(_ add: Step) -> Bool {
-        guard let last = lastConvolution, last.emitted == steps.count - 1, case .conv(let conv) = last.step.kernel else { return false }
-        let c = last.step.outputs[0], sum = add.outputs[0]
-        guard add.inputs.contains(c), add.inputs[0] != add.inputs[1] else { return false }
-        let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
-        // The graph adds after the convolution's own activation; oneDNN's post-ops would apply
-        // it after the sum, so only a convolution without one is fused.
-        guard conv.activation == nil, case .nativeConv(let emitted) = steps[last.emitted].kernel,
-              r < originalBufferCount, let dims = native[c], native[r] == dims,
-              !outputs.contains(c), !outputs.contains(r), !outputs.contains(sum),
-              readers[c] == [current],
-              (readers[r] ?? []).allSatisfy({ $0 < last.original || $0 == current }),
-              let fused = makeConvolution(conv, last.step, accumulate: true),
-              fused.plainSource == emitted.plainSource else { return false }
-        var step = steps[last.emitted]
-        step.kernel = .nativeConv(fused)
-        step.outputs = [r]
-        steps[last.emitted] = step
-        renamed[sum] = r
-        readers[r, default: []] += readers[sum] ?? []
-        // Copies of r made for earlier readers hold it without the sum: later readers need new ones.
-        plainCopy[r] = nil
-        nativeCopy[r] = nil
-        buffers[sum].size = 0
-        lastConvolution = nil
         return true
     }
 

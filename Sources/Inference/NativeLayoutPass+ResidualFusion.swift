@@ -1,0 +1,35 @@
+/// The residual-add fusion of the native-kernel pass (`Planner+NativeLayout.swift`).
+extension NativeLayoutPass {
+    /// Folds `conv(x) + r` into the convolution when the convolution was just emitted and its
+    /// output feeds only this add: the convolution accumulates into r's buffer (oneDNN's sum
+    /// post-op) and the add's output becomes that buffer. r must be a native buffer of the
+    /// plan that nothing reads after the convolution but this add, and no value involved may
+    /// be a plan output.
+    mutating func fuseResidual(_ add: Step) -> Bool {
+        guard let last = lastConvolution, last.emitted == steps.count - 1, case .conv(let conv) = last.step.kernel else { return false }
+        let c = last.step.outputs[0], sum = add.outputs[0]
+        guard add.inputs.contains(c), add.inputs[0] != add.inputs[1] else { return false }
+        let r = add.inputs[0] == c ? add.inputs[1] : add.inputs[0]
+        // The graph adds after the convolution's own activation; oneDNN's post-ops would apply
+        // it after the sum, so only a convolution without one is fused.
+        guard conv.activation == nil, case .nativeConv(let emitted) = steps[last.emitted].kernel,
+              r < originalBufferCount, let dims = native[c], native[r] == dims,
+              !outputs.contains(c), !outputs.contains(r), !outputs.contains(sum),
+              readers[c] == [current],
+              (readers[r] ?? []).allSatisfy({ $0 < last.original || $0 == current }),
+              let fused = makeConvolution(conv, last.step, accumulate: true),
+              fused.plainSource == emitted.plainSource else { return false }
+        var step = steps[last.emitted]
+        step.kernel = .nativeConv(fused)
+        step.outputs = [r]
+        steps[last.emitted] = step
+        renamed[sum] = r
+        readers[r, default: []] += readers[sum] ?? []
+        // Copies of r made for earlier readers hold it without the sum: later readers need new ones.
+        plainCopy[r] = nil
+        nativeCopy[r] = nil
+        buffers[sum].size = 0
+        lastConvolution = nil
+        return true
+    }
+}
