@@ -30,6 +30,26 @@ extension NativeLayoutPass {
         nativeCopy[r] = nil
         buffers[sum].size = 0
         lastConvolution = nil
+        lastFusedAdd = (step: last.step, emitted: last.emitted, sum: sum, skip: r)
+        return true
+    }
+
+    /// Folds an activation of a fused add's sum into the same convolution (ResNet's ReLU after
+    /// the add: oneDNN applies the post-ops in order, sum then activation), when the activation
+    /// is the sum's only reader and the add was the last step emitted.
+    mutating func fuseActivationAfterResidual(_ a: Activation, _ step: Step) -> Bool {
+        guard let fused = lastFusedAdd, fused.emitted == steps.count - 1, step.inputs == [fused.skip],
+              readers[fused.sum] == [current], !outputs.contains(step.outputs[0]),
+              case .conv(var conv) = fused.step.kernel, case .nativeConv(let emitted) = steps[fused.emitted].kernel else { return false }
+        conv.activation = a
+        guard let withActivation = makeConvolution(conv, fused.step, accumulate: true),
+              withActivation.plainSource == emitted.plainSource else { return false }
+        steps[fused.emitted].kernel = .nativeConv(withActivation)
+        let out = step.outputs[0]
+        renamed[out] = fused.skip
+        readers[fused.skip, default: []] += readers[out] ?? []
+        buffers[out].size = 0
+        lastFusedAdd = nil
         return true
     }
 }

@@ -46,6 +46,9 @@ struct NativeLayoutPass {
     var current = 0
     /// The last native convolution emitted: its original step and index, its emitted index.
     var lastConvolution: (step: Step, original: Int, emitted: Int)?
+    /// The last convolution that took a residual add: its original step, emitted index, the
+    /// add's output and the skip buffer that now holds it.
+    var lastFusedAdd: (step: Step, emitted: Int, sum: Int, skip: Int)?
 
     init(planner: Planner, layout: NativeLayout, cache: PackedWeights) {
         buffers = planner.buffers
@@ -128,6 +131,7 @@ struct NativeLayoutPass {
         case .conv(let conv):
             return adoptConvolution(conv, step)
         case let .activation(a, _):
+            if fuseActivationAfterResidual(a, step) { return true }
             guard let x = heldNatively(step.inputs[0]), let dims = native[x], keepsPaddingZero(dims, a) else { return false }
             emitNative(step, .activation(a, count: layout.count(dims)), inputs: [x], dims: dims)
             return true

@@ -170,7 +170,8 @@ struct NativeKernelTests {
 
     /// A residual block whose skip is itself a convolution's output: the add is taken into the
     /// project convolution (oneDNN's sum post-op, accumulating into the skip's buffer), also
-    /// for a second block that reads the first one's sum; the outputs equal the generic path's.
+    /// for a second block that reads the first one's sum, and so is the ReLU after that second
+    /// add; the outputs equal the generic path's.
     @Test(arguments: [nil, Activation.relu])
     func residualAddsAreFusedIntoTheirConvolution(projectActivation: Activation?) throws {
         var rng = KernelReferenceTests.SplitMix(state: 13)
@@ -184,7 +185,8 @@ struct NativeKernelTests {
         for (_, c) in parts { constants.merge(c) { a, _ in a } }
         let nodes = Array(parts.map(\.0).prefix(3)) + [Node(name: "add1", op: .binary(.add), inputs: ["p1", "stem"], outputs: ["s1"])]
             + Array(parts.map(\.0).suffix(2)) + [Node(name: "add2", op: .binary(.add), inputs: ["s1", "p2"], outputs: ["s2"]),
-                                               Node(name: "pool", op: .globalAveragePool, inputs: ["s2"], outputs: ["y"])]
+                                               Node(name: "relu2", op: .activation(.relu), inputs: ["s2"], outputs: ["r2"]),
+                                               Node(name: "pool", op: .globalAveragePool, inputs: ["r2"], outputs: ["y"])]
         let graph = Graph(nodes: nodes, constants: constants, inputs: [GraphInput(name: "x", shape: [1, 3, 17, 15])], outputs: ["y"])
         let input = ["x": Tensor(shape: [1, 3, 17, 15], data: rng.array(3 * 17 * 15))]
         let native = try InferenceEngine(graph: graph).makePlan(inputShapes: ["x": [1, 3, 17, 15]])
@@ -193,6 +195,9 @@ struct NativeKernelTests {
         // A convolution with its own activation is not fused: the graph adds after it, oneDNN's
         // post-ops would activate after the sum.
         #expect(native.stepCounts["Add"] == (projectActivation == nil ? nil : 2), "\(native.stepCounts)")
+        // The ReLU after the second add goes into the same convolution (sum, then ReLU).
+        #expect(native.stepCounts["relu"] == (projectActivation == nil ? nil : 1), "\(native.stepCounts)")
+        #expect(generic.stepCounts["relu"] == 1)
         #expect(generic.stepCounts["Add"] == 2)
         let a = try native.run(input)["y"]!, b = try generic.run(input)["y"]!
         #expect(within(relativeError(a.data, b.data), 1e-5, "native.residualFusion"))
