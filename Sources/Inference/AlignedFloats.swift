@@ -8,4 +8,14 @@ extension UnsafeMutablePointer where Pointee == Float {
         p.initialize(repeating: 0, count: n)
         return p
     }
+
+    /// Floats on a 64-byte boundary holding a copy of `source` (no zeroing pass first).
+    static func allocateAligned(copying source: UnsafeBufferPointer<Float>) -> UnsafeMutablePointer<Float> {
+        let n = Swift.max(source.count, 1)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
+        let p = raw.bindMemory(to: Float.self, capacity: n)
+        if let base = source.baseAddress { p.initialize(from: base, count: source.count) }
+        if source.count < n { (p + source.count).initialize(repeating: 0, count: n - source.count) }
+        return p
+    }
 }

@@ -11,8 +11,7 @@ public final class WeightStore: @unchecked Sendable {
     public init(constants: [String: ConstantValue], names: Set<String>) {
         for (name, value) in constants where names.contains(name) {
             guard case .float(let t) = value else { continue }
-            let p = UnsafeMutablePointer<Float>.allocateAligned(t.count)
-            t.data.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: t.count) }
+            let p = t.data.withUnsafeBufferPointer { UnsafeMutablePointer<Float>.allocateAligned(copying: $0) }
             entries[name] = Entry(pointer: p, shape: t.shape)
         }
     }

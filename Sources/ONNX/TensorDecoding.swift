@@ -35,8 +35,11 @@ enum TensorDecoding {
                 func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T { T(littleEndian: buf.loadUnaligned(fromByteOffset: i * size, as: T.self)) }
                 switch type {
                 case 1:
-                    var data = [Float](repeating: 0, count: count)
-                    if count > 0 { data.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buf[0..<(count * 4)])) } }
+                    // Filled straight from the payload: no zeroing pass over the model's weights first.
+                    let data = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                        if count > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: buf[0..<(count * 4)])) }
+                        initialized = count
+                    }
                     return .float(Tensor(shape: dims, data: data))
                 case 10: return .float(Tensor(shape: dims, data: (0..<count).map { Float(Float16(bitPattern: load(UInt16.self, $0))) }))
                 case 11: return .float(Tensor(shape: dims, data: (0..<count).map { Float(Double(bitPattern: load(UInt64.self, $0))) }))
