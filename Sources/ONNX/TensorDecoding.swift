@@ -18,7 +18,7 @@ enum TensorDecoding {
             count = p
         }
         var raw = t.rawData
-        if t.dataLocation == 1 { raw = try readExternal(t, modelFolder: modelFolder) }
+        if t.dataLocation == 1 { raw = ArraySlice(try readExternal(t, modelFolder: modelFolder)) }
         let type = Int(t.dataType)
         let size: Int
         switch type {

@@ -24,7 +24,8 @@ public struct TensorProto: Sendable, Equatable {
     /// Uint32 and uint64 data (field 11).
     public var uint64Data: [UInt64] = []
     /// Little-endian packed element bytes, the usual storage for weights (field 9).
-    public var rawData: [UInt8] = []
+    /// A view into the model file's bytes (no copy).
+    public var rawData: ArraySlice<UInt8> = []
     /// External-storage description: location, offset, length, checksum (field 13).
     public var externalData: [StringStringEntry] = []
     /// Raw `DataLocation`: 0 DEFAULT (inline), 1 EXTERNAL (field 14).
@@ -54,7 +55,7 @@ public struct TensorProto: Sendable, Equatable {
             case 6: stringData.append(try r.bytes(tag, "TensorProto.string_data"))
             case 7: try r.appendVarints(tag, "TensorProto.int64_data", into: &int64Data) { Int64(bitPattern: $0) }
             case 8: name = try r.string(tag, "TensorProto.name")
-            case 9: rawData = try r.bytes(tag, "TensorProto.raw_data")
+            case 9: rawData = try r.byteSlice(tag, "TensorProto.raw_data")
             case 10: try r.appendFixed(tag, "TensorProto.double_data", as: UInt64.self, into: &doubleData) { Double(bitPattern: $0) }
             case 11: try r.appendVarints(tag, "TensorProto.uint64_data", into: &uint64Data) { $0 }
             case 13:

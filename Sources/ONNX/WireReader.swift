@@ -207,9 +207,15 @@ struct WireReader {
 
     /// Reads a `bytes` field as a fresh array (a single memcpy).
     mutating func bytes(_ tag: WireTag, _ field: String) throws(ONNXWireError) -> [UInt8] {
+        Array(try byteSlice(tag, field))
+    }
+
+    /// Reads a `bytes` field as a view of the file's buffer, no copy (weights: a model's worth
+    /// of bytes would otherwise be copied once more, each page a fault, before decoding).
+    mutating func byteSlice(_ tag: WireTag, _ field: String) throws(ONNXWireError) -> ArraySlice<UInt8> {
         try expect(tag, WireType.lengthDelimited, field)
         let range = try readLengthDelimited(field)
-        return Array(buffer[range])
+        return buffer[range]
     }
 
     /// Reads a `string` field; invalid UTF-8 becomes U+FFFD.
