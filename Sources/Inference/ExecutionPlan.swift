@@ -128,8 +128,7 @@ public final class ExecutionPlan {
 
     /// Kernel names with their cumulative time in seconds over `runs` runs, for profiles.
     public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [(op: String, seconds: Double)] {
-        _ = try run(inputs)
-        if let nativeThreads { camkit_dnnl_set_threads(nativeThreads) }
+        _ = try run(inputs)   // also sets oneDNN's threads on this thread
         var totals: [String: Duration] = [:]
         let clock = ContinuousClock()
         for _ in 0..<runs {

@@ -33,8 +33,6 @@ struct GoldenRunTests {
         run.records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) }
         run.csv = try String(contentsOfFile: dir + "/results.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         run.manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as! [String: Any]
-        // The manifest's output folder differs per run; nothing else in it may.
-        run.manifest["out"] = nil
         for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() where file.hasSuffix(".png") {
             let image = try ImageDecoder.decode(path: dir + "/" + file)
             run.overlays[file] = [image.width, image.height] + cellMeans(image)

@@ -37,9 +37,15 @@ final class NativeOp {
     /// oneDNN's implementation name, e.g. "jit:avx512_core" or "jit_uni_reorder".
     var implementation: String { String(cString: camkit_dnnl_op_implementation(handle)) }
 
-    /// Runs on `buffers` in the order the shim's constructor names.
-    func run(_ buffers: UnsafeRawPointer?...) {
-        let status = buffers.withUnsafeBufferPointer { camkit_dnnl_op_run(handle, $0.baseAddress) }
+    /// Runs on up to four buffers, in the order the shim's constructor names. The argument list
+    /// lives on the stack: this runs for every convolution of every forward pass, where a
+    /// variadic array would be a heap allocation per call.
+    func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ c: UnsafeRawPointer? = nil, _ d: UnsafeRawPointer? = nil) {
+        let status = withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 4) { list in
+            list.initialize(repeating: nil)
+            list[0] = a; list[1] = b; list[2] = c; list[3] = d
+            return camkit_dnnl_op_run(handle, list.baseAddress)
+        }
         // Every argument was checked when the primitive was created; a failure here is a bug.
         precondition(status == 0, "oneDNN \(implementation) failed at run time")
     }
