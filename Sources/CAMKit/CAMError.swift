@@ -26,6 +26,10 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case methodNeedsForwardPass(method: String)
     /// `cam inspect`'s grid would be over its pixel limit.
     case gridTooLarge(pixels: Double, limit: Int)
+    /// `--layer` names no feature map of the model.
+    case unknownLayer(String, count: Int, near: [String])
+    /// A method that works only on the head's feature map, asked at another layer.
+    case methodNeedsFinalLayer(method: String, layer: String)
 
     public var description: String {
         switch self {
@@ -49,6 +53,11 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .headShapeMismatch(node, detail): return "the classifier head's linear layers after '\(node)' do not chain: \(detail)"
         case let .methodNeedsForwardPass(method):
             return "\(method) needs MethodMap.Options.modelInput and .forward (the model input and a batched forward pass)"
+        case let .unknownLayer(spec, count, near):
+            let hint = near.isEmpty ? "" : " (names containing it: " + near.map { "'\($0)'" }.joined(separator: ", ") + ")"
+            return "--layer \(spec): not a feature map of this model\(hint); `cam model --layers MODEL` lists its \(count) layers, by name or index from the output (-1 is the last)"
+        case let .methodNeedsFinalLayer(method, layer):
+            return "--method \(method) explains the head's feature map only, not --layer '\(layer)': at other layers use \(CAMMethod.layerMethods.map(\.rawValue).joined(separator: ", "))"
         case let .gridTooLarge(pixels, limit):
             return "the grid would have \(Int(min(pixels, 9e18))) pixels, over the limit of \(limit): use fewer --top-k classes or a smaller --panel-height"
         case let .photoTooLargeForModel(w, h, resized, input):

@@ -96,6 +96,8 @@ public final class Classifier: Sendable {
 public final class ClassifierSession {
     let classifier: Classifier
     var plans: [[Int]: ExecutionPlan] = [:]
+    /// The gradient plan of the last (input shape, layer) asked for; one, like `maxPlans`.
+    var gradientPlan: (key: String, plan: GradientPlan)?
     /// The head with W resolved for the feature channel count (an identity head needs K, which
     /// the first run tells; K does not change with the input size).
     var head: CAMHead?
@@ -141,3 +143,26 @@ public final class ClassifierSession {
         return plan
     }
 }
+
+extension ClassifierSession {
+    /// The activation F [K, h, w] of `layer` for one image, ∂logit_c/∂F, and the logits: one
+    /// forward pass to the layer on the fast kernels, then the layer-to-logits part forward and
+    /// backward (`GradientPlan`).
+    public func layerGradient(_ input: Tensor, layer: String, classIndex: Int) throws -> (features: Tensor, gradient: Tensor, logits: [Float]) {
+        let c = classifier
+        let key = "\(input.shape)|\(layer)"
+        let plan: GradientPlan
+        if let cached = gradientPlan, cached.key == key {
+            plan = cached.plan
+        } else {
+            gradientPlan = nil
+            plan = try c.engine.makeGradientPlan(inputShapes: [c.inputName: input.shape], targets: [layer], output: c.head.logitsName)
+            gradientPlan = (key, plan)
+        }
+        let result = try plan.run([c.inputName: input], outputIndex: classIndex)
+        let f = result.values[layer]!, g = result.gradients[layer]!
+        let shape = Array(f.shape.dropFirst())
+        return (Tensor(shape: shape, data: f.data), Tensor(shape: shape, data: g.data), result.output.data)
+    }
+}
+

@@ -11,6 +11,8 @@ public struct ExplainSettings: Sendable {
     public var saveRaw = false
     public var decode = DecodeOptions()
     public var method: CAMMethod = .cam
+    /// The layer to explain (a value name, see `LayerCatalog`); nil = the head's feature map.
+    public var layer: String?
     /// Principal component of the weighted channels instead of their sum.
     public var eigenSmooth = false
     /// Average over flipped and intensity-scaled inputs (see `AugmentationSmoothing`).

@@ -7,6 +7,9 @@ public struct MapMaker {
     let options: MethodMap.Options
     let views: [AugmentationSmoothing.View]?
     let method: CAMMethod
+    /// Set when maps are computed at a layer other than the head's: the session and model
+    /// input its gradient runs need.
+    let layer: (name: String, session: ClassifierSession, tensor: Tensor)?
 
     public init(session: ClassifierSession, input tensor: Tensor, logits: [Float], features: Tensor, head: CAMHead,
                 settings: ExplainSettings, times: StageTimes = StageTimes()) throws {
@@ -19,6 +22,15 @@ public struct MapMaker {
         self.options = options
         self.method = settings.method
         self.input = MethodInput(features: features, logits: logits, head: head, classIndex: 0)
+        if let name = settings.layer, name != head.featureName {
+            guard CAMMethod.layerMethods.contains(settings.method) else {
+                throw CAMError.methodNeedsFinalLayer(method: settings.method.rawValue, layer: name)
+            }
+            guard !settings.augSmooth else { throw CAMError.methodNeedsFinalLayer(method: "\(settings.method.rawValue) --aug-smooth", layer: name) }
+            layer = (name, session, tensor)
+        } else {
+            layer = nil
+        }
         views = settings.augSmooth
             ? try times.measure(.forward) { try AugmentationSmoothing.views(of: tensor) { let r = try session.run($0); return (r.logits, r.features) } }
             : nil
@@ -26,6 +38,10 @@ public struct MapMaker {
 
     /// The raw map of class `c` (for `--aug-smooth`, the average of the views' scaled maps).
     public func raw(_ c: Int) throws -> ClassActivationMap {
+        if let layer {
+            let (f, g, logits) = try layer.session.layerGradient(layer.tensor, layer: layer.name, classIndex: c)
+            return try MethodMap.raw(method, MethodInput(features: f, logits: logits, head: input.head, classIndex: c, gradient: g), options: options)
+        }
         guard let views else {
             return try MethodMap.raw(method, MethodInput(features: input.features, logits: input.logits, head: input.head, classIndex: c), options: options)
         }

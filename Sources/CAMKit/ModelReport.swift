@@ -44,4 +44,21 @@ public enum ModelReport {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// The table `cam model --layers` prints: every feature map a map can be computed at, from
+    /// the input to the output, with its index from the output and the default marked.
+    public static func describeLayers(path: String, size: Int?) throws -> String {
+        let classifier = try Classifier(modelPath: path)
+        let side = size ?? classifier.config.inputSize
+        let layers = try LayerCatalog.layers(of: classifier, size: side)
+        var lines = ["layers of \(path) at \(side)x\(side) (--layer takes the name or the index; * = default, the head's features):",
+                     "index  shape            op                   name"]
+        for layer in layers {
+            let shape = layer.shape.map(String.init).joined(separator: "x")
+            lines.append(String(format: "%5d%@ ", layer.fromOutput, layer.isDefault ? "*" : " ") + shape.padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + " " + layer.op.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + layer.name)
+        }
+        return lines.joined(separator: "\n")
+    }
 }
+

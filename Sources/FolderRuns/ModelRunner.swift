@@ -22,10 +22,10 @@ public enum ModelRunner {
 
     /// Returns the lines to print.
     public static func run(modelPath: String, inputPaths: [String], outputs: [String]?, outputFolder: String,
-                           threads: Int, repeats: Int, profile: Bool = false) throws -> [String] {
+                           threads: Int, repeats: Int, profile: Bool = false, gradient: GradientRequest? = nil) throws -> [String] {
         let model = try ONNXModel.load(path: modelPath)
         let wanted = outputs ?? model.graph.outputs
-        let engine = InferenceEngine(graph: model.graph, keep: Set(wanted), threads: threads)
+        let engine = InferenceEngine(graph: model.graph, keep: Set(wanted).union(gradient?.targets ?? []), threads: threads)
         guard inputPaths.count == engine.graph.inputs.count else {
             throw RunError.inputCount(given: inputPaths.count, expected: engine.graph.inputs.count)
         }
@@ -61,7 +61,12 @@ public enum ModelRunner {
         }
         let folder: OutputFolder
         do { folder = try OutputFolder(outputFolder) } catch { throw PathError(.create, outputFolder, error) }
-        for name in wanted {
+        if let gradient {
+            let (gradients, gradientLines) = try Self.gradients(gradient, engine: engine, tensors: tensors, arenaFloats: plan.arenaFloats, repeats: repeats)
+            lines += gradientLines
+            for (name, t) in gradients.sorted(by: { $0.key < $1.key }) { results[name + ".grad"] = t }
+        }
+        for name in wanted + (gradient?.targets.map { $0 + ".grad" } ?? []) {
             let t = results[name]!
             let safe = name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" }
             let file = String(safe) + ".npy"
@@ -71,4 +76,42 @@ public enum ModelRunner {
         }
         return lines
     }
+
+    /// `cam run --wrt`: which values to differentiate, and which output element.
+    public struct GradientRequest {
+        public var targets: [String]
+        public var output: String?
+        public var outputIndex: Int
+        public init(targets: [String], output: String?, outputIndex: Int) {
+            self.targets = targets
+            self.output = output
+            self.outputIndex = outputIndex
+        }
+    }
+
+    /// ∂output[index]/∂target for each target, timed like the forward pass, with the memory the
+    /// gradient plan keeps beside the forward plan's.
+    static func gradients(_ request: GradientRequest, engine: InferenceEngine, tensors: [String: Tensor], arenaFloats: Int,
+                          repeats: Int) throws -> ([String: Tensor], [String]) {
+        let output = request.output ?? engine.graph.outputs[0]
+        let plan = try engine.makeGradientPlan(inputShapes: tensors.mapValues(\.shape), targets: request.targets, output: output)
+        var result = try plan.run(tensors, outputIndex: request.outputIndex)
+        var lines: [String] = []
+        if repeats > 1 {
+            var times: [Double] = []
+            let clock = ContinuousClock()
+            for _ in 0..<repeats {
+                let d = try clock.measure { result = try plan.run(tensors, outputIndex: request.outputIndex) }
+                times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
+            }
+            times.sort()
+            lines.append(String(format: "gradient: median %.3f ms, min %.3f ms over %d runs (forward + backward of %@[%d])",
+                                times[times.count / 2], times[0], repeats, output, request.outputIndex))
+        }
+        let every = try engine.runtimeValues(inputShapes: tensors.mapValues(\.shape)).reduce(0) { $0 + $1.shape.elementCount }
+        lines.append(String(format: "gradient memory: %.1f MiB kept for backward; forward plan %.1f MiB, all of its activations %.1f MiB",
+                            Double(plan.keptFloats * 4) / 1048576, Double(arenaFloats * 4) / 1048576, Double(every * 4) / 1048576))
+        return (result.gradients, lines)
+    }
 }
+

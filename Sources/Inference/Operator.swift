@@ -13,6 +13,23 @@ public enum Activation: Sendable, Equatable {
     case erf
 }
 
+extension Activation {
+    /// The ONNX operator's name ("Clip" for ReLU6), for listings.
+    public var onnxName: String {
+        switch self {
+        case .relu: return "Relu"
+        case .leakyRelu: return "LeakyRelu"
+        case .clip: return "Clip"
+        case .sigmoid: return "Sigmoid"
+        case .hardSigmoid: return "HardSigmoid"
+        case .hardSwish: return "HardSwish"
+        case .tanh: return "Tanh"
+        case .silu: return "SiLU"
+        case .erf: return "Erf"
+        }
+    }
+}
+
 /// Spatial attributes shared by Conv and the pools (2-D only: NCHW).
 public struct WindowAttributes: Sendable, Equatable {
     /// How padding is chosen when no explicit pads are given.
@@ -98,7 +115,7 @@ public enum Operator: Sendable, Equatable {
     /// The ONNX-style name, for messages and profiles.
     public var name: String {
         switch self {
-        case .conv(let a): return a.activation == nil ? "Conv" : "Conv+\(a.activation!)"
+        case .conv(let a): return a.activation.map { "Conv+" + $0.onnxName } ?? "Conv"
         case .batchNormalization: return "BatchNormalization"
         case .layerNormalization: return "LayerNormalization"
         case .activation(let a): return "\(a)"

@@ -39,6 +39,9 @@ struct Planner {
     var buffers: [VirtualBuffer] = []
     var steps: [Step] = []
     var constantBuffers: [String: Int] = [:]
+    /// Buffers that keep their memory to the end of the run instead of sharing it by liveness:
+    /// the forward values a gradient plan's backward pass reads. Asked once the steps are known.
+    var keptToEnd: ((Planner) -> Set<Int>)?
 
     init(graph: Graph, weights: WeightStore, limit: Int, threads: Int = 1, packedWeights: PackedWeights? = nil) {
         self.threads = threads
@@ -108,6 +111,9 @@ struct Planner {
             outputBindings.append((name, v))
         }
         if let packedWeights { adoptNativeKernels(cache: packedWeights) }
+        if let keptToEnd {
+            for b in keptToEnd(self) { if case .activation = buffers[b].kind { buffers[b].lastUse = Int.max } }
+        }
         return ExecutionPlan(planner: self, inputs: inputBindings, outputs: outputBindings)
     }
 

@@ -49,6 +49,7 @@ struct Evaluate: ParsableCommand {
         }
         var settings = EvaluationSettings()
         settings.explain.method = method
+        settings.explain.layer = try modelOptions.resolvedLayer(classifier, method: method)
         settings.explain.eigenSmooth = eigenSmooth
         settings.explain.augSmooth = augSmooth
         settings.explain.batchSize = batchSize

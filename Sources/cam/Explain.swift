@@ -65,6 +65,7 @@ struct Explain: ParsableCommand {
         let classifier = try modelOptions.load(threads: threadsPerJob, method: method, topK: topK)
         var settings = ExplainSettings()
         settings.method = method
+        settings.layer = try modelOptions.resolvedLayer(classifier, method: method)
         settings.eigenSmooth = eigenSmooth
         settings.augSmooth = augSmooth
         settings.batchSize = batchSize

@@ -19,9 +19,12 @@ struct Inspect: ParsableCommand {
     @Option(help: "Map method for the top-k grid.") var method: CAMMethod = .cam
     @Option(help: ArgumentHelp("Compare methods instead of classes: the top-1 class's map by each (comma-separated, or `all`).", valueName: "m1,m2,…"))
     var methods: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Compare layers instead of classes: the top-1 class's map by --method at each (names or indices from `cam model --layers`, comma-separated).", valueName: "l1,l2,…"))
+    var layers: String?
     @Option(name: .customLong("panel-height"), help: "Height of each grid panel in pixels.") var panelHeight = 256
 
     func validate() throws {
+        if methods != nil && layers != nil { throw ValidationError("--methods and --layers: give one (a grid compares one thing)") }
         if let methods, methods != "all", Self.names(methods).contains(where: { CAMMethod(rawValue: $0) == nil }) {
             throw ValidationError("--methods: each must be one of \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -31,14 +34,25 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let classifier = try modelOptions.load(topK: topK)
+        let layerList = try layers.map { try Self.names($0).map { name in try ModelOptions.resolve(name, classifier, method: method) } }
         if let grid, Self.sameFile(grid, image) {
             Console.error("cam: --grid \(grid) is the photo itself: refusing to overwrite the input")
             throw ExitCode(ExitStatus.usage)
         }
         do {
             let photo = try ImageDecoder.decode(path: image)
+            if let layerList {
+                try InspectGrid.check(photo: photo, panels: layerList.count, height: panelHeight)
+                try compare(photo, layers: layerList, classifier: classifier)
+                return
+            }
             if let methods {
                 var list = methods == "all" ? CAMMethod.allCases : Self.names(methods).compactMap { CAMMethod(rawValue: $0) }
+                if let layer = try modelOptions.resolvedLayer(classifier, method: nil), layer != classifier.head.featureName {
+                    for m in list where !CAMMethod.layerMethods.contains(m) { Console.error("cam: leaving out \(m.rawValue): it works at the head's features only") }
+                    list.removeAll { !CAMMethod.layerMethods.contains($0) }
+                    if list.isEmpty { throw ExitCode(ExitStatus.usage) }
+                }
                 if list.contains(.cam), let error = classifier.head.camError {
                     Console.error("cam: leaving out cam: \(error)")
                     list.removeAll { $0 == .cam }
@@ -52,6 +66,7 @@ struct Inspect: ParsableCommand {
             var settings = ExplainSettings()
             settings.topK = topK
             settings.method = method
+            settings.layer = try modelOptions.resolvedLayer(classifier, method: method)
             let e = try Explainer.explain(photo, session: classifier.makeSession(), settings: settings)
             print("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
             var panels: [(RGBImage, String)] = []
@@ -91,9 +106,11 @@ struct Inspect: ParsableCommand {
         let overlay = Overlay(colormap: colormap)
         var panels: [(RGBImage, String)] = []
         print("method        box [x0,y0,x1,y1]        mass in box   ms")
+        let layer = try modelOptions.resolvedLayer(classifier, method: nil)
         for m in methods {
             var settings = ExplainSettings()
             settings.method = m
+            settings.layer = layer
             let start = ContinuousClock.now
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let elapsed = (ContinuousClock.now - start).components
@@ -107,6 +124,33 @@ struct Inspect: ParsableCommand {
             panels.append((InspectGrid.panel(img, height: panelHeight), "\(m.rawValue) · \(e.predictions[0].label)"))
         }
         try write(photo, panels)
+    }
+
+    /// One panel per layer for the top-1 class by `--method`.
+    func compare(_ photo: RGBImage, layers: [String], classifier: Classifier) throws {
+        let session = classifier.makeSession()
+        let overlay = Overlay(colormap: colormap)
+        var panels: [(RGBImage, String)] = []
+        print("layer                                              map     box [x0,y0,x1,y1]")
+        for layer in layers {
+            var settings = ExplainSettings()
+            settings.method = method
+            settings.layer = layer
+            let e = try Explainer.explain(photo, session: session, settings: settings)
+            let map = e.maps[0]
+            let box = map.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? "-"
+            print(layer.padding(toLength: 50, withPad: " ", startingAt: 0) + " \(map.raw.width)x\(map.raw.height)".padding(toLength: 8, withPad: " ", startingAt: 0) + box)
+            var img = overlay.render(photo: photo, map: map.photoMap)
+            if let b = map.localisation.box { Overlay.drawBox(&img, box: b) }
+            panels.append((InspectGrid.panel(img, height: panelHeight), "\(map.raw.width)x\(map.raw.height) \(Self.shortName(layer))"))
+        }
+        try write(photo, panels)
+    }
+
+    /// The last three path components of a value name (ONNX names from PyTorch are paths).
+    static func shortName(_ name: String) -> String {
+        let trimmed = name.hasSuffix("_output_0") ? String(name.dropLast("_output_0".count)) : name
+        return trimmed.split(separator: "/").suffix(3).joined(separator: "/")
     }
 
     func write(_ photo: RGBImage, _ panels: [(RGBImage, String)]) throws {

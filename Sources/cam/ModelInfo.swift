@@ -9,6 +9,7 @@ struct ModelInfo: ParsableCommand {
 
     @Argument(help: "The .onnx model.") var model: String
     @Option(help: "Input height and width used for shapes and FLOPs (default: the sidecar's size, else 224).") var size: Int?
+    @Flag(help: "List the layers a map can be computed at (for --layer), with their shapes.") var layers = false
 
     func validate() throws {
         try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
@@ -16,7 +17,7 @@ struct ModelInfo: ParsableCommand {
 
     func run() throws {
         do {
-            print(try ModelReport.describe(path: model, size: size))
+            print(try layers ? ModelReport.describeLayers(path: model, size: size) : ModelReport.describe(path: model, size: size))
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.usage)

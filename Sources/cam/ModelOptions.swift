@@ -10,6 +10,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "How the photo is fitted to the model (default: the sidecar's).") var resize: ResizeMode?
     @Option(help: "Model input size (shorter side; default: the sidecar's).") var size: Int?
     @Option(help: "Normalisation recipe (default: the sidecar's).") var preset: ModelSidecar.Preset?
+    // Unconditional: "--layer -2" takes -2 as the value, not as an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Explain this layer: a name from `cam model --layers`, or an index from the output (-1 is the last feature map; default: the head's features).", valueName: "name|index"))
+    var layer: String?
 
     func validate() throws {
         try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
@@ -42,5 +45,27 @@ struct ModelOptions: ParsableArguments {
             throw ExitCode(ExitStatus.usage)
         }
         return classifier
+    }
+
+    /// The value name `--layer` resolves to (nil without it), checked against `method`: a usage
+    /// error, before any photo, for an unknown layer or a method that cannot work there.
+    func resolvedLayer(_ classifier: Classifier, method: CAMMethod?) throws -> String? {
+        try layer.map { try Self.resolve($0, classifier, method: method) }
+    }
+
+    /// One layer spec resolved to its value name; a usage error when unknown or when `method`
+    /// cannot work there.
+    static func resolve(_ spec: String, _ classifier: Classifier, method: CAMMethod?) throws -> String {
+        do {
+            let layers = try LayerCatalog.layers(of: classifier, size: classifier.config.inputSize)
+            let info = try LayerCatalog.resolve(spec, in: layers)
+            if let method, !info.isDefault, !CAMMethod.layerMethods.contains(method) {
+                throw CAMError.methodNeedsFinalLayer(method: method.rawValue, layer: info.name)
+            }
+            return info.name
+        } catch {
+            Console.error("cam: \(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
     }
 }

@@ -1,6 +1,7 @@
-/// How a class's map is computed from the final feature maps F (K×h×w). Every method here runs
-/// on camkit's forward-only engine: gradients at F come from the head alone (a GAP → linear head
-/// gives them in closed form, a small non-linear head through `HeadProgram`).
+/// How a class's map is computed from feature maps F (K×h×w). At the head's feature map the
+/// gradients at F come from the head alone (a GAP → linear head gives them in closed form, a
+/// small non-linear head through `HeadProgram`); at any other layer (`--layer`) from reverse
+/// mode over the network (`Inference.GradientPlan`).
 public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Zhou et al., CVPR 2016, "Learning Deep Features for Discriminative Localization".
     case cam
@@ -18,4 +19,14 @@ public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     case scorecam
     /// Desai & Ramaswamy, WACV 2020, "Ablation-CAM: Visual Explanations for Deep Convolutional Network via Gradient-free Localization".
     case ablationcam
+    /// Jiang et al., IEEE TIP 2021, "LayerCAM: Exploring Hierarchical Class Activation Maps for Localization".
+    case layercam
+    /// pytorch-grad-cam's GradCAMElementWise: Σ_k ReLU(∂y_c/∂F_k ⊙ F_k).
+    case gradcamelementwise
+    /// pytorch-grad-cam's EigenGradCAM: the first principal component of ∂y_c/∂F ⊙ F.
+    case eigengradcam
+
+    /// Methods that work at any layer: those that need only F and ∂y_c/∂F there. CAM needs the
+    /// head's weights; Score-CAM and Ablation-CAM change the head's features and rerun the head.
+    public static let layerMethods: [CAMMethod] = [.gradcam, .gradcampp, .xgradcam, .hirescam, .layercam, .gradcamelementwise, .eigengradcam, .eigencam]
 }

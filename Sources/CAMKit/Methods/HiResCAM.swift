@@ -1,8 +1,8 @@
-/// HiResCAM: Σ_k (∂y_c/∂F_k ⊙ F_k), element-wise before summing. The gradient at F is the
-/// same g_k/(h·w) at every position when a global average pool follows F, so the map equals
-/// Grad-CAM's; it differs only for heads that keep spatial positions apart.
+/// HiResCAM: Σ_k (∂y_c/∂F_k ⊙ F_k), element-wise before summing. At the head's features the
+/// gradient is the same g_k/(h·w) at every position, so the map equals Grad-CAM's; at an earlier
+/// layer the gradient varies over positions and the two differ, as they should.
 enum HiResCAM {
-    static func weights(_ input: MethodInput) throws(CAMError) -> [Float] {
-        try GradCAM.weights(input)
+    static func channels(_ input: MethodInput) throws(CAMError) -> [Float] {
+        input.elementwise(try input.positionGradient(), *)
     }
 }

@@ -23,13 +23,14 @@ public enum MethodMap {
         guard (0..<classes).contains(input.classIndex) else {
             throw CAMError.badClass(String(input.classIndex), classes: classes)
         }
+        // A method gives channel weights (map Σ_k w_k F_k) or per-position channel
+        // contributions (map Σ_k C_k); --eigen-smooth projects w_k F_k or C_k instead of summing.
         let weights: [Float]
         switch method {
         case .cam:
             if let error = input.head.camError { throw error }
             weights = input.head.classWeights(input.classIndex)
         case .gradcam: weights = try GradCAM.weights(input)
-        case .hirescam: weights = try HiResCAM.weights(input)
         case .xgradcam: weights = try XGradCAM.weights(input)
         case .gradcampp: weights = try GradCAMPlusPlus.weights(input)
         case .ablationcam: weights = try AblationCAM.weights(input)
@@ -40,11 +41,25 @@ public enum MethodMap {
             weights = ScoreCAM.weights(scores, classIndex: input.classIndex)
         case .eigencam:
             return map(input, EigenCAM.projection(input.features.data, count: input.channels, positions: input.plane))
+        case .eigengradcam:
+            return map(input, EigenCAM.projection(try HiResCAM.channels(input), count: input.channels, positions: input.plane))
+        case .hirescam: return contributions(input, try HiResCAM.channels(input), options)
+        case .layercam: return contributions(input, try LayerCAM.channels(input), options)
+        case .gradcamelementwise: return contributions(input, try GradCAMElementWise.channels(input), options)
         }
         if options.eigenSmooth {
             return map(input, EigenCAM.projection(input.weightedChannels(weights), count: input.channels, positions: input.plane))
         }
         return map(input, input.weightedSum(weights))
+    }
+
+    /// Σ_k C_k over channels [K, h, w] (or their principal component with --eigen-smooth).
+    static func contributions(_ input: MethodInput, _ channels: [Float], _ options: Options) -> ClassActivationMap {
+        if options.eigenSmooth { return map(input, EigenCAM.projection(channels, count: input.channels, positions: input.plane)) }
+        let n = input.plane
+        var out = [Float](repeating: 0, count: n)
+        for k in 0..<input.channels { for i in 0..<n { out[i] += channels[k * n + i] } }
+        return map(input, out)
     }
 
     static func map(_ input: MethodInput, _ values: [Float]) -> ClassActivationMap {

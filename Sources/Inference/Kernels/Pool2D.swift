@@ -39,17 +39,7 @@ public struct Pool2D: Sendable {
                     let y0 = oy * strideH - padTop, x0 = ox * strideW - padLeft
                     switch kind {
                     case .max:
-                        var best = -Float.infinity
-                        for ky in 0..<kernelHeight {
-                            let iy = y0 + ky * dilationH
-                            if iy < 0 || iy >= inHeight { continue }
-                            for kx in 0..<kernelWidth {
-                                let ix = x0 + kx * dilationW
-                                if ix < 0 || ix >= inWidth { continue }
-                                best = max(best, src[iy * inWidth + ix])
-                            }
-                        }
-                        dst[oy * outWidth + ox] = best
+                        dst[oy * outWidth + ox] = firstMaximum(src, y0: y0, x0: x0).map { src[$0] } ?? -Float.infinity
                     case .average(let includePad):
                         var sum: Float = 0
                         var count = 0
@@ -66,6 +56,26 @@ public struct Pool2D: Sendable {
                 }
             }
         }
+    }
+}
+
+extension Pool2D {
+    /// Index in the plane of the first largest value of the window at (y0, x0), nil when the
+    /// window lies wholly in the padding. The forward max pool's value, and where its gradient goes.
+    @inline(__always)
+    func firstMaximum(_ src: UnsafePointer<Float>, y0: Int, x0: Int) -> Int? {
+        var best = -1
+        for ky in 0..<kernelHeight {
+            let iy = y0 + ky * dilationH
+            if iy < 0 || iy >= inHeight { continue }
+            for kx in 0..<kernelWidth {
+                let ix = x0 + kx * dilationW
+                if ix < 0 || ix >= inWidth { continue }
+                let j = iy * inWidth + ix
+                if best < 0 || src[j] > src[best] { best = j }
+            }
+        }
+        return best < 0 ? nil : best
     }
 }
 

@@ -36,14 +36,19 @@ public enum Reduce {
                                  into out: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let x = input + r * size, y = out + r * size
-            var sum = 0.0
-            for i in 0..<size { sum += Double(x[i]) }
-            let mean = sum / Double(size)
-            var squares = 0.0
-            for i in 0..<size { let d = Double(x[i]) - mean; squares += d * d }
-            let inverse = 1 / (squares / Double(size) + Double(epsilon)).squareRoot()
+            let (mean, inverse) = rowStatistics(x, size: size, epsilon: epsilon)
             for i in 0..<size { y[i] = Float((Double(x[i]) - mean) * inverse) * scale[i] + bias[i] }
         }
+    }
+
+    /// Mean and 1/√(variance + ε) of one row, in double (layer normalisation and its gradient).
+    static func rowStatistics(_ x: UnsafePointer<Float>, size: Int, epsilon: Float) -> (mean: Double, inverse: Double) {
+        var sum = 0.0
+        for i in 0..<size { sum += Double(x[i]) }
+        let mean = sum / Double(size)
+        var squares = 0.0
+        for i in 0..<size { let d = Double(x[i]) - mean; squares += d * d }
+        return (mean, 1 / (squares / Double(size) + Double(epsilon)).squareRoot())
     }
 
     /// Softmax (or log-softmax) over the middle axis of an [outer, axis, inner] view.
