@@ -61,6 +61,38 @@ Per-method peer, for Scripts/bench's "methods" section:
             method NAME: median X.XXX ms, min Y.YYY ms over N runs
         one line per method, then releases the CAM object's hooks.
 
+Gradient peer, for Scripts/bench's "gradients" section:
+
+    bench_peers.py gradients MODEL INPUT --values V1,V2,... --class C [--camkit-grads D1,D2,...]
+                             [--threads 1] [--warmup 10] [--runs 50]
+        The PyTorch EfficientNet-Lite0 (load_torch_model) on INPUT ([1,3,224,224] .npy), each
+        ONNX value name of MODEL mapped to a torch module whose forward output is that value:
+            /_swish_1/Clip_output_0            `_bn1.1`, the head's ReLU6
+            /_blocks.K/Add_output_0            `_blocks.K` (the block returns the residual sum)
+            /_blocks.K/_swish/Clip_output_0    `_blocks.K._bn0.1`, the expand conv's ReLU6
+            /_blocks.K/_swish_1/Clip_output_0  `_blocks.K._bn1.1`, the depthwise conv's ReLU6
+            input                              the input tensor itself (pixel gradient)
+        on the model with each ReLU6 application untied into its own module (untie_relu6:
+        load_torch_model's head hook applies ReLU6 twice, which keeps the values but zeroes
+        the gradient to the hooked output wherever it is 0 or 6).
+        Checks the mapping: each module's output against onnxruntime's value of that name
+        (added as a graph output), and, with --camkit-grads (one folder per value, each with
+        one *.grad.npy from `cam run --wrt`), torch's d logits[0,C] / d value against camkit's;
+        both as max|torch - ref| / max|ref|. Then times, WARMUP untimed then RUNS timed calls,
+        median: the forward pass alone (no_grad); per value, torch.autograd.grad(logits[0,C],
+        value) after a forward pass (only the gradient to that value, no weight gradients);
+        the input gradient the usual way (x.requires_grad_(), logits[0,C].backward(), which
+        also fills every weight's .grad); per layer, pytorch-grad-cam's
+        GradCAM(model, target_layers=[module]) called as cam(input_tensor=x,
+        targets=[ClassifierOutputTarget(C)]) (forward, backward of every weight too, map,
+        resize to 224x224). Prints
+            top1: T
+            check VALUE: module M, value rel diff R vs onnxruntime, gradient rel diff G vs camkit
+            forward: median X.XXX ms, min Y.YYY ms over N runs
+            input-backward: median ...
+            autograd VALUE: median ...
+            gradcam VALUE: median ...
+
 Further peers: one function `peer_NAME(args)` plus its parser in `PEERS`.
 """
 import argparse
@@ -451,8 +483,175 @@ def add_methods_parser(sub):
     p.set_defaults(func=peer_methods)
 
 
+# ---------------------------------------------------------------------------------------
+# gradient peer: torch autograd and pytorch-grad-cam at the same values as `cam run --wrt`
+
+def untie_relu6(model):
+    """Give every ReLU6 application of the PyTorch EfficientNet-Lite0 its own module, so that
+    a hook's output is exactly one ONNX Clip value, with the same gradient.
+
+    The model and each block apply one ReLU6 module (`_swish`) twice. load_torch_model makes
+    the head's `_bn1` Sequential(bn1, ReLU6) but still applies `_swish` on top: the values
+    are the same, the gradient to the hooked output is not (torch's ReLU6 passes no gradient
+    where its input is 0 or 6, so d/dA of the second ReLU6 masks those elements). Here each
+    `_bn0`/`_bn1` (model and blocks) becomes Sequential(bn, ReLU6) and `_swish` the identity:
+    the same operations, each applied once.
+    """
+    from torch import nn
+    for owner in [model, *model._blocks]:
+        assert isinstance(owner._swish, nn.ReLU6) and not getattr(owner, "has_se", False)
+        for name in ("_bn0", "_bn1"):
+            bn = getattr(owner, name, None)
+            if isinstance(bn, nn.BatchNorm2d):
+                setattr(owner, name, nn.Sequential(bn, nn.ReLU6()))
+            elif bn is not None:
+                assert isinstance(bn, nn.Sequential) and isinstance(bn[1], nn.ReLU6)
+        owner._swish = nn.Identity()
+    model.eval()
+
+
+def torch_module_for(value):
+    """The module of the untied PyTorch EfficientNet-Lite0 (untie_relu6) whose output is the
+    ONNX value VALUE; None for the graph input."""
+    import re
+    if value == "input":
+        return None
+    if value == FEATURE_TENSOR:
+        return "_bn1.1"                                 # the head's ReLU6
+    m = re.fullmatch(r"/_blocks\.(\d+)/Add_output_0", value)
+    if m:
+        return f"_blocks.{m.group(1)}"                  # the block returns the residual sum
+    m = re.fullmatch(r"/_blocks\.(\d+)/_swish(_1)?/Clip_output_0", value)
+    if m:                                               # expand conv's, depthwise conv's ReLU6
+        return f"_blocks.{m.group(1)}.{'_bn1' if m.group(2) else '_bn0'}.1"
+    sys.exit(f"gradients: no torch module known for {value}")
+
+
+def peer_gradients(args):
+    torch = torch_setup(args.threads)
+    import glob
+    import importlib.metadata as md
+    import onnx
+    import onnxruntime as ort
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    values = args.values.split(",")
+    grads = args.camkit_grads.split(",") if args.camkit_grads else [None] * len(values)
+    if len(grads) != len(values):
+        sys.exit("gradients: --camkit-grads needs one folder per value")
+    model, _ = load_torch_model()
+    untie_relu6(model)
+    modules = {v: torch_module_for(v) for v in values}
+    x0 = np.load(args.input)
+    x = torch.from_numpy(x0)
+    c = args.cls
+    print(f"versions: torch {torch.__version__}, grad-cam {md.version('grad-cam')}, "
+          f"onnxruntime {ort.__version__}")
+
+    # onnxruntime's value of each named tensor (extra graph outputs of a copy of the model)
+    m = onnx.load(args.model)
+    inner = [v for v in values if modules[v] is not None]
+    for v in inner:
+        m.graph.output.append(onnx.helper.make_empty_tensor_value_info(v))
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(m.SerializeToString(), sess_options=opts,
+                                providers=["CPUExecutionProvider"])
+    ref = dict(zip(["logits"] + inner, sess.run(["logits"] + inner, {"input": x0})))
+    del m, sess
+
+    def rel(a, r):
+        a, r = np.asarray(a, np.float64), np.asarray(r, np.float64)
+        if a.shape != r.shape:
+            return f"shape {list(a.shape)} vs {list(r.shape)}"
+        return f"{float(np.max(np.abs(a - r)) / np.max(np.abs(r))):.1e}"
+
+    # torch value and gradient of each: forward hooks keep the module outputs
+    acts = {}
+    hooks = [model.get_submodule(mod).register_forward_hook(
+                 lambda _m, _i, o, v=v: acts.__setitem__(v, o))
+             for v, mod in modules.items() if mod is not None]
+    xg = x.clone().requires_grad_(True)
+    logits = model(xg)
+    print(f"top1: {int(logits[0].argmax())}")
+    wrt = [xg if modules[v] is None else acts[v] for v in values]
+    g = torch.autograd.grad(logits[0, c], wrt)
+    print(f"check logits: value rel diff {rel(logits.detach().numpy(), ref['logits'])} vs onnxruntime")
+    for v, gv, d in zip(values, g, grads):
+        val = "-" if modules[v] is None else rel(acts[v].detach().numpy(), ref[v])
+        gd = "-"
+        if d:
+            files = glob.glob(os.path.join(d, "*.grad.npy"))
+            gd = rel(gv.numpy(), np.load(files[0])) if len(files) == 1 else f"{len(files)} files in {d}"
+        print(f"check {v}: module {modules[v] or '(input)'}, value rel diff {val} vs onnxruntime, "
+              f"gradient rel diff {gd} vs camkit")
+    for h in hooks:
+        h.remove()
+    del logits, g, wrt, xg
+    acts.clear()
+
+    def report(name, times):
+        med, mn = median_min(times)
+        print(f"{name}: median {med:.3f} ms, min {mn:.3f} ms over {len(times)} runs", flush=True)
+
+    def forward():
+        with torch.no_grad():
+            model(x)
+    report("forward", timed_runs(forward, args.warmup, args.runs))
+
+    def input_backward():
+        xi = x.clone().requires_grad_(True)
+        model.zero_grad()
+        model(xi)[0, c].backward()
+    report("input-backward", timed_runs(input_backward, args.warmup, args.runs))
+    model.zero_grad(set_to_none=True)
+
+    for v in values:
+        mod = modules[v]
+        if mod is None:
+            def step():
+                xi = x.clone().requires_grad_(True)
+                torch.autograd.grad(model(xi)[0, c], xi)
+            report(f"autograd {v}", timed_runs(step, args.warmup, args.runs))
+            continue
+        h = model.get_submodule(mod).register_forward_hook(
+            lambda _m, _i, o: acts.__setitem__("a", o))
+
+        def step():
+            out = model(x)
+            torch.autograd.grad(out[0, c], acts["a"])
+        report(f"autograd {v}", timed_runs(step, args.warmup, args.runs))
+        h.remove()
+        acts.clear()
+
+    targets = [ClassifierOutputTarget(c)]
+    for v in values:
+        if modules[v] is None:
+            continue
+        with GradCAM(model=model, target_layers=[model.get_submodule(modules[v])]) as cam:
+            report(f"gradcam {v}", timed_runs(lambda: cam(input_tensor=x, targets=targets),
+                                              args.warmup, args.runs))
+        model.zero_grad(set_to_none=True)
+
+
+def add_gradients_parser(sub):
+    p = sub.add_parser("gradients", help="torch autograd and pytorch-grad-cam at given ONNX values")
+    p.add_argument("model")
+    p.add_argument("input")
+    p.add_argument("--values", required=True, help="comma-separated ONNX value names, or input")
+    p.add_argument("--class", dest="cls", type=int, required=True, help="the logit to differentiate")
+    p.add_argument("--camkit-grads", help="comma-separated folders, one per value, with its .grad.npy")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--runs", type=int, default=50)
+    p.set_defaults(func=peer_gradients)
+
+
 # Further peers: add_NAME_parser functions appended here.
-PEERS = [add_ort_parser, add_pipeline_parsers, add_methods_parser]
+PEERS = [add_ort_parser, add_pipeline_parsers, add_methods_parser, add_gradients_parser]
 
 
 def main(argv=None):

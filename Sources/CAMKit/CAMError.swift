@@ -30,6 +30,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownLayer(String, count: Int, near: [String])
     /// A method that works only on the head's feature map, asked at another layer.
     case methodNeedsFinalLayer(method: String, layer: String)
+    /// A pixel attribution (saliency, smoothgrad, integratedgradients) asked at a layer.
+    case pixelMethodAtLayer(method: String)
 
     public var description: String {
         switch self {
@@ -58,6 +60,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
             return "--layer \(spec): not a feature map of this model\(hint); `cam model --layers MODEL` lists its \(count) layers, by name or index from the output (-1 is the last)"
         case let .methodNeedsFinalLayer(method, layer):
             return "--method \(method) explains the head's feature map only, not --layer '\(layer)': at other layers use \(CAMMethod.layerMethods.map(\.rawValue).joined(separator: ", "))"
+        case let .pixelMethodAtLayer(method):
+            return "--method \(method) attributes to the input pixels: leave out --layer (layer maps: \(CAMMethod.layerMethods.map(\.rawValue).joined(separator: ", ")))"
         case let .gridTooLarge(pixels, limit):
             return "the grid would have \(Int(min(pixels, 9e18))) pixels, over the limit of \(limit): use fewer --top-k classes or a smaller --panel-height"
         case let .photoTooLargeForModel(w, h, resized, input):

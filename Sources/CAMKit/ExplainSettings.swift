@@ -11,6 +11,8 @@ public struct ExplainSettings: Sendable {
     public var saveRaw = false
     public var decode = DecodeOptions()
     public var method: CAMMethod = .cam
+    /// Integrated Gradients' and SmoothGrad's knobs.
+    public var pixel = PixelAttribution.Options()
     /// The layer to explain (a value name, see `LayerCatalog`); nil = the head's feature map.
     public var layer: String?
     /// Principal component of the weighted channels instead of their sum.

@@ -10,6 +10,7 @@ public struct MapMaker {
     /// Set when maps are computed at a layer other than the head's: the session and model
     /// input its gradient runs need.
     let layer: (name: String, session: ClassifierSession, tensor: Tensor)?
+    let pixel: PixelAttribution.Options
 
     public init(session: ClassifierSession, input tensor: Tensor, logits: [Float], features: Tensor, head: CAMHead,
                 settings: ExplainSettings, times: StageTimes = StageTimes()) throws {
@@ -22,6 +23,18 @@ public struct MapMaker {
         self.options = options
         self.method = settings.method
         self.input = MethodInput(features: features, logits: logits, head: head, classIndex: 0)
+        self.pixel = settings.pixel
+        if CAMMethod.pixelMethods.contains(settings.method) {
+            guard settings.layer == nil || settings.layer == session.classifier.inputName else {
+                throw CAMError.pixelMethodAtLayer(method: settings.method.rawValue)
+            }
+            guard !settings.augSmooth && !settings.eigenSmooth else {
+                throw CAMError.methodNeedsFinalLayer(method: "\(settings.method.rawValue) with --aug-smooth or --eigen-smooth", layer: "input")
+            }
+            layer = (session.classifier.inputName, session, tensor)
+            views = nil
+            return
+        }
         if let name = settings.layer, name != head.featureName {
             guard CAMMethod.layerMethods.contains(settings.method) else {
                 throw CAMError.methodNeedsFinalLayer(method: settings.method.rawValue, layer: name)
@@ -38,6 +51,17 @@ public struct MapMaker {
 
     /// The raw map of class `c` (for `--aug-smooth`, the average of the views' scaled maps).
     public func raw(_ c: Int) throws -> ClassActivationMap {
+        if let layer, CAMMethod.pixelMethods.contains(method) {
+            let session = layer.session, x = layer.tensor
+            let h = x.shape[2], w = x.shape[3]
+            let black = Preprocessor(config: session.classifier.config).blackInput(width: w, height: h)
+            let a = try PixelAttribution.attribution(method, x: x, options: pixel, blackInput: black) {
+                try session.layerGradient($0, layer: layer.name, classIndex: c).gradient.data
+            }
+            var map = ClassActivationMap(width: w, height: h, values: PixelAttribution.channelSum(a, height: h, width: w))
+            map.scale = .absoluteCumulative(percent: 98)
+            return map
+        }
         if let layer {
             let (f, g, logits) = try layer.session.layerGradient(layer.tensor, layer: layer.name, classIndex: c)
             return try MethodMap.raw(method, MethodInput(features: f, logits: logits, head: input.head, classIndex: c, gradient: g), options: options)

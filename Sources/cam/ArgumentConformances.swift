@@ -9,3 +9,4 @@ extension CAMMethod: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension PNGEncoder.Level: ExpressibleByArgument {}
 extension ModelSidecar.Preset: ExpressibleByArgument {}
+extension PixelAttribution.Baseline: ExpressibleByArgument {}

@@ -14,6 +14,7 @@ struct Explain: ParsableCommand {
     @Argument(help: "Photos and/or folders.") var paths: [String]
     @Flag(help: "Descend into sub-folders.") var recursive = false
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup(title: "Pixel attributions") var pixelOptions: PixelOptions
     @Option(help: "Output folder.") var out = "Output"
     @Option(name: .customLong("top-k"), help: "Explain the K best classes.") var topK = 1
     @Option(name: .customLong("class"), help: "Explain this class (label or index) instead of the top ones.") var classChoice: String?
@@ -67,6 +68,7 @@ struct Explain: ParsableCommand {
         settings.method = method
         settings.layer = try modelOptions.resolvedLayer(classifier, method: method)
         settings.eigenSmooth = eigenSmooth
+        settings.pixel = pixelOptions.options
         settings.augSmooth = augSmooth
         settings.batchSize = batchSize
         settings.topK = topK

@@ -13,6 +13,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The photo.") var image: String
     @Option(name: .customLong("top-k"), help: "Classes to show.") var topK = 5
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup(title: "Pixel attributions") var pixelOptions: PixelOptions
     @Option(help: "Grid PNG to write (default: <out>/<photo name>.inspect.png).") var grid: String?
     @Option(help: "Output folder for the grid.") var out = "Output"
     @Option(help: "Colormap.") var colormap: Colormap = .jet
@@ -67,6 +68,7 @@ struct Inspect: ParsableCommand {
             settings.topK = topK
             settings.method = method
             settings.layer = try modelOptions.resolvedLayer(classifier, method: method)
+            settings.pixel = pixelOptions.options
             let e = try Explainer.explain(photo, session: classifier.makeSession(), settings: settings)
             print("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
             var panels: [(RGBImage, String)] = []
@@ -110,7 +112,8 @@ struct Inspect: ParsableCommand {
         for m in methods {
             var settings = ExplainSettings()
             settings.method = m
-            settings.layer = layer
+            settings.layer = CAMMethod.pixelMethods.contains(m) ? nil : layer
+            settings.pixel = pixelOptions.options
             let start = ContinuousClock.now
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let elapsed = (ContinuousClock.now - start).components

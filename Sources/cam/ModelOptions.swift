@@ -59,6 +59,7 @@ struct ModelOptions: ParsableArguments {
         do {
             let layers = try LayerCatalog.layers(of: classifier, size: classifier.config.inputSize)
             let info = try LayerCatalog.resolve(spec, in: layers)
+            if let method, CAMMethod.pixelMethods.contains(method) { throw CAMError.pixelMethodAtLayer(method: method.rawValue) }
             if let method, !info.isDefault, !CAMMethod.layerMethods.contains(method) {
                 throw CAMError.methodNeedsFinalLayer(method: method.rawValue, layer: info.name)
             }

@@ -26,6 +26,16 @@ public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// pytorch-grad-cam's EigenGradCAM: the first principal component of ∂y_c/∂F ⊙ F.
     case eigengradcam
 
+    /// The gradient with respect to the input pixels (captum's Saliency: |∂y_c/∂x|).
+    case saliency
+    /// Smilkov et al., 2017, "SmoothGrad: removing noise by adding noise": |∂y_c/∂x| averaged over noisy copies of the input.
+    case smoothgrad
+    /// Sundararajan et al., ICML 2017, "Axiomatic Attribution for Deep Networks" (Integrated Gradients).
+    case integratedgradients
+
+    /// Pixel attributions: maps at the model input's resolution, from input gradients.
+    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients]
+
     /// Methods that work at any layer: those that need only F and ∂y_c/∂F there. CAM needs the
     /// head's weights; Score-CAM and Ablation-CAM change the head's features and rerun the head.
     public static let layerMethods: [CAMMethod] = [.gradcam, .gradcampp, .xgradcam, .hirescam, .layercam, .gradcamelementwise, .eigengradcam, .eigencam]

@@ -46,6 +46,9 @@ public enum MethodMap {
         case .hirescam: return contributions(input, try HiResCAM.channels(input), options)
         case .layercam: return contributions(input, try LayerCAM.channels(input), options)
         case .gradcamelementwise: return contributions(input, try GradCAMElementWise.channels(input), options)
+        case .saliency, .smoothgrad, .integratedgradients:
+            // Input gradients need the whole network: `MapMaker` computes them.
+            throw CAMError.methodNeedsForwardPass(method: method.rawValue)
         }
         if options.eigenSmooth {
             return map(input, EigenCAM.projection(input.weightedChannels(weights), count: input.channels, positions: input.plane))

@@ -1,0 +1,28 @@
+import ArgumentParser
+import CAMKit
+
+/// The pixel attributions' knobs (saliency, smoothgrad, integratedgradients): one option group
+/// for `explain`, `inspect` and `eval`.
+struct PixelOptions: ParsableArguments {
+    @Option(name: .customLong("ig-steps"), help: "integratedgradients: points on the path from the baseline (trapezoid rule).") var igSteps = 32
+    @Option(name: .customLong("ig-baseline"), help: "integratedgradients: the path's start.") var igBaseline: PixelAttribution.Baseline = .black
+    @Option(name: .customLong("smooth-samples"), help: "smoothgrad: noisy copies averaged.") var smoothSamples = 16
+    @Option(name: .customLong("smooth-noise"), help: "smoothgrad: noise σ as a fraction of the input's value range.") var smoothNoise: Float = 0.15
+    @Option(help: "smoothgrad: noise seed (the same seed gives the same map).") var seed: UInt64 = 0
+
+    func validate() throws {
+        try OptionChecks.check("ig-steps", igSteps, in: 2...4096)
+        try OptionChecks.check("smooth-samples", smoothSamples, in: 1...4096)
+        try OptionChecks.check("smooth-noise", smoothNoise, in: 0...10)
+    }
+
+    var options: PixelAttribution.Options {
+        var o = PixelAttribution.Options()
+        o.steps = igSteps
+        o.baseline = igBaseline
+        o.samples = smoothSamples
+        o.noise = smoothNoise
+        o.seed = seed
+        return o
+    }
+}
