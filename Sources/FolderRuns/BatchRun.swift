@@ -28,14 +28,15 @@ public struct BatchRun: Sendable {
     }
 
     /// Written into each overlay's "Comment": what made its pixels (camkit's version, the
-    /// model's SHA-256, its preprocessing, the method and the overlay settings), so that
+    /// model's SHA-256, its preprocessing, the method, layer and the overlay settings), so that
     /// `--skip-existing` keeps only overlays the current settings would draw the same.
     public var overlayComment: String {
         let c = classifier.config, s = settings, o = settings.overlay
         let recipe = [CAMKitVersion.string, classifier.modelSHA256, c.resize.rawValue, String(c.inputSize), String(c.stride),
                       c.interpolation.rawValue, c.channelOrder.rawValue, "\(c.mean)", "\(c.std)", s.method.rawValue,
                       "\(s.eigenSmooth)", "\(s.augSmooth)", o.colormap.rawValue, "\(o.alpha)", "\(o.threshold.map { "\($0)" } ?? "none")",
-                      "\(s.drawBoxes)", "\(s.boxThreshold)"].joined(separator: "|")
+                      "\(s.drawBoxes)", "\(s.boxThreshold)", s.layer ?? "head",
+                      CAMMethod.pixelMethods.contains(s.method) ? "\(s.pixel)" : ""].joined(separator: "|")
         return "camkit overlay settings " + String(SHA256.hex(of: Array(recipe.utf8)).prefix(32))
     }
 

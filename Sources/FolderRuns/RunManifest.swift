@@ -75,6 +75,10 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var method: CAMMethod
     public var eigenSmooth: Bool
     public var augSmooth: Bool
+    /// The layer the maps were computed at; absent for the head's features.
+    public var layer: String?
+    /// The pixel attributions' knobs, for those methods only.
+    public var pixel: PixelAttribution.Options?
     public var settings: Settings
     /// The input paths as given, and whether folders were descended: shards of other inputs
     /// must not merge.
@@ -94,6 +98,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
         method = settings.method
         eigenSmooth = settings.eigenSmooth
         augSmooth = settings.augSmooth
+        layer = settings.layer == classifier.head.featureName ? nil : settings.layer
+        pixel = CAMMethod.pixelMethods.contains(settings.method) ? settings.pixel : nil
         self.settings = Settings(resize: c.resize, inputSize: c.inputSize, stride: c.stride, interpolation: c.interpolation,
                                  mean: c.mean, std: c.std, topK: settings.topK, classIndex: settings.classIndex,
                                  colormap: o.colormap, alpha: o.alpha, threshold: o.threshold, boxThreshold: settings.boxThreshold,

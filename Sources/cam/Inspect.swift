@@ -20,7 +20,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "Map method for the top-k grid.") var method: CAMMethod = .cam
     @Option(help: ArgumentHelp("Compare methods instead of classes: the top-1 class's map by each (comma-separated, or `all`).", valueName: "m1,m2,…"))
     var methods: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Compare layers instead of classes: the top-1 class's map by --method at each (names or indices from `cam model --layers`, comma-separated).", valueName: "l1,l2,…"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Compare layers instead of classes: the top-1 class's map by --method (layercam for cam) at each (names or indices from `cam model --layers`, comma-separated).", valueName: "l1,l2,…"))
     var layers: String?
     @Option(name: .customLong("panel-height"), help: "Height of each grid panel in pixels.") var panelHeight = 256
 
@@ -35,7 +35,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let classifier = try modelOptions.load(topK: topK)
-        let layerList = try layers.map { try Self.names($0).map { name in try ModelOptions.resolve(name, classifier, method: method) } }
+        let layerList = try layers.map { try Self.names($0).map { name in try ModelOptions.resolve(name, classifier, method: layerMethod) } }
         if let grid, Self.sameFile(grid, image) {
             Console.error("cam: --grid \(grid) is the photo itself: refusing to overwrite the input")
             throw ExitCode(ExitStatus.usage)
@@ -129,7 +129,11 @@ struct Inspect: ParsableCommand {
         try write(photo, panels)
     }
 
-    /// One panel per layer for the top-1 class by `--method`.
+    /// `--layers` compares by `--method`, LayerCAM when that is the default `cam` (which exists
+    /// at the head's features only).
+    var layerMethod: CAMMethod { method == .cam ? .layercam : method }
+
+    /// One panel per layer for the top-1 class by `layerMethod`.
     func compare(_ photo: RGBImage, layers: [String], classifier: Classifier) throws {
         let session = classifier.makeSession()
         let overlay = Overlay(colormap: colormap)
@@ -137,7 +141,7 @@ struct Inspect: ParsableCommand {
         print("layer                                              map     box [x0,y0,x1,y1]")
         for layer in layers {
             var settings = ExplainSettings()
-            settings.method = method
+            settings.method = layerMethod
             settings.layer = layer
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let map = e.maps[0]

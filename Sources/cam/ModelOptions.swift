@@ -49,8 +49,13 @@ struct ModelOptions: ParsableArguments {
 
     /// The value name `--layer` resolves to (nil without it), checked against `method`: a usage
     /// error, before any photo, for an unknown layer or a method that cannot work there.
-    func resolvedLayer(_ classifier: Classifier, method: CAMMethod?) throws -> String? {
-        try layer.map { try Self.resolve($0, classifier, method: method) }
+    func resolvedLayer(_ classifier: Classifier, method: CAMMethod?, augSmooth: Bool = false) throws -> String? {
+        guard let name = try layer.map({ try Self.resolve($0, classifier, method: method) }) else { return nil }
+        if augSmooth && name != classifier.head.featureName {
+            Console.error("cam: \(CAMError.methodNeedsFinalLayer(method: "--aug-smooth", layer: name))")
+            throw ExitCode(ExitStatus.usage)
+        }
+        return name
     }
 
     /// One layer spec resolved to its value name; a usage error when unknown or when `method`

@@ -100,6 +100,10 @@ struct GradientCheckTests {
             unary(.activation(.sigmoid), "s0", "q"),
             Node(name: "y", op: .concat(axis: 1), inputs: ["s1", "q"], outputs: ["y"])]))
         func ints(_ v: [Int64]) -> ConstantValue { .int(IntTensor(shape: [v.count], data: v)) }
+        // Only one part of the Split is read: the other's gradient is zero, not missing.
+        cases.append(Case(name: "Split with an unused part", input: [1, 4, 3, 5], nodes: [
+            Node(name: "s", op: .split(axis: 1, sizes: [1, 3]), inputs: ["x"], outputs: ["s0", "s1"]),
+            unary(.activation(.tanh), "s1", "y")]))
         cases.append(Case(name: "Slice with steps", input: [1, 3, 7, 8],
                           nodes: [Node(name: "y", op: .slice(starts: nil, ends: nil, axes: nil), inputs: ["x", "st", "en", "ax", "sp"], outputs: ["y"])],
                           constants: ["st": ints([1, 6, 0]), "en": ints([3, 0, 8]), "ax": ints([1, 2, 3]), "sp": ints([1, -2, 3])]))

@@ -17,7 +17,7 @@ public enum PixelAttribution {
     }
 
     /// The knobs of the pixel methods, with captum's usual values.
-    public struct Options: Sendable {
+    public struct Options: Sendable, Codable, Equatable {
         /// Integrated Gradients' path points (riemann_trapezoid).
         public var steps = 32
         public var baseline: Baseline = .black

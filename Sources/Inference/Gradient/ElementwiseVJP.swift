@@ -151,6 +151,7 @@ enum ElementwiseVJP {
     static func prelu(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, xShape: [Int], slope: UnsafePointer<Float>, slopeShape: [Int],
                       outShape: [Int], into dx: UnsafeMutablePointer<Float>) {
         let map = offsets(of: slopeShape, in: outShape)
-        for o in 0..<outShape.elementCount { dx[o] += x[o] < 0 ? dy[o] * slope[map[o]] : dy[o] }
+        // torch's prelu_backward passes dy only where x > 0 (the slope side at 0).
+        for o in 0..<outShape.elementCount { dx[o] += x[o] > 0 ? dy[o] : dy[o] * slope[map[o]] }
     }
 }

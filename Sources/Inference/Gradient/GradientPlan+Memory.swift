@@ -52,7 +52,12 @@ extension GradientPlan {
         for (i, step) in steps.enumerated() where reached[step.outputs[0]] {
             let t = n - i
             for b in step.inputs where b >= 0 && reached[b] { start[b] = min(start[b], t) }
-            for b in step.outputs { end[b] = max(end[b], t) }
+            for b in step.outputs {
+                end[b] = max(end[b], t)
+                // An output nothing downstream reads (a Split's unused part) still gets a zero
+                // gradient, so its producer's backward step runs and reads zeros.
+                if start[b] == Int.max { start[b] = t }
+            }
         }
         var zeroAt: [Int: [Int]] = [:]
         var order: [Int] = []

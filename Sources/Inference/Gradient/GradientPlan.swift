@@ -95,6 +95,20 @@ public final class GradientPlan {
         gradientSizes = planner.buffers.map(\.size)
         let layout = GradientPlan.gradientBuffers(steps: planner.steps, sizes: gradientSizes, reached: reached, output: ob,
                                                   kept: Set(self.targets.map(\.buffer)))
+        for t in self.targets where layout.pointers[t.buffer] == nil || !reached[ob] {
+            for s in layout.slots { s.deallocate() }
+            throw .gradientUnavailable(value: t.name, detail: "the output '\(output)' depends on it only through its shape")
+        }
+        // Two targets in one buffer (a Reshape of the other) would share one gradient: each
+        // would count the other's readers.
+        var seen: [Int: String] = [:]
+        for t in self.targets {
+            if let other = seen[t.buffer] {
+                for s in layout.slots { s.deallocate() }
+                throw .gradientUnavailable(value: t.name, detail: "it holds the same values as '\(other)' (a reshape of it): ask for one of the two")
+            }
+            seen[t.buffer] = t.name
+        }
         gradients = layout.pointers
         gradientSlots = layout.slots
         zeroAt = layout.zeroAt
