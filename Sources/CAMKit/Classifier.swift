@@ -149,20 +149,25 @@ extension ClassifierSession {
     /// forward pass to the layer on the fast kernels, then the layer-to-logits part forward and
     /// backward (`GradientPlan`).
     public func layerGradient(_ input: Tensor, layer: String, classIndex: Int) throws -> (features: Tensor, gradient: Tensor, logits: [Float]) {
+        let r = try layerGradients(input, layers: [layer], classIndex: classIndex)
+        return (r.features[layer]!, r.gradients[layer]!, r.logits)
+    }
+
+    /// `layerGradient` for several layers from one backward pass.
+    public func layerGradients(_ input: Tensor, layers: [String], classIndex: Int)
+        throws -> (features: [String: Tensor], gradients: [String: Tensor], logits: [Float]) {
         let c = classifier
-        let key = "\(input.shape)|\(layer)"
+        let key = "\(input.shape)|\(layers.joined(separator: ","))"
         let plan: GradientPlan
         if let cached = gradientPlan, cached.key == key {
             plan = cached.plan
         } else {
             gradientPlan = nil
-            plan = try c.engine.makeGradientPlan(inputShapes: [c.inputName: input.shape], targets: [layer], output: c.head.logitsName)
+            plan = try c.engine.makeGradientPlan(inputShapes: [c.inputName: input.shape], targets: layers, output: c.head.logitsName)
             gradientPlan = (key, plan)
         }
         let result = try plan.run([c.inputName: input], outputIndex: classIndex)
-        let f = result.values[layer]!, g = result.gradients[layer]!
-        let shape = Array(f.shape.dropFirst())
-        return (Tensor(shape: shape, data: f.data), Tensor(shape: shape, data: g.data), result.output.data)
+        func dropBatch(_ t: Tensor) -> Tensor { Tensor(shape: Array(t.shape.dropFirst()), data: t.data) }
+        return (result.values.mapValues(dropBatch), result.gradients.mapValues(dropBatch), result.output.data)
     }
 }
-

@@ -13,8 +13,9 @@ public struct ExplainSettings: Sendable {
     public var method: CAMMethod = .cam
     /// Integrated Gradients' and SmoothGrad's knobs.
     public var pixel = PixelAttribution.Options()
-    /// The layer to explain (a value name, see `LayerCatalog`); nil = the head's feature map.
-    public var layer: String?
+    /// The layers to explain (value names, see `LayerCatalog`); empty = the head's feature map.
+    /// Several are fused as pytorch-grad-cam fuses them (`LayerFusion`).
+    public var layers: [String] = []
     /// Principal component of the weighted channels instead of their sum.
     public var eigenSmooth = false
     /// Average over flipped and intensity-scaled inputs (see `AugmentationSmoothing`).

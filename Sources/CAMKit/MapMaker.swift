@@ -9,7 +9,7 @@ public struct MapMaker {
     let method: CAMMethod
     /// Set when maps are computed at a layer other than the head's: the session and model
     /// input its gradient runs need.
-    let layer: (name: String, session: ClassifierSession, tensor: Tensor)?
+    let layer: (names: [String], session: ClassifierSession, tensor: Tensor)?
     let pixel: PixelAttribution.Options
 
     public init(session: ClassifierSession, input tensor: Tensor, logits: [Float], features: Tensor, head: CAMHead,
@@ -25,22 +25,23 @@ public struct MapMaker {
         self.input = MethodInput(features: features, logits: logits, head: head, classIndex: 0)
         self.pixel = settings.pixel
         if CAMMethod.pixelMethods.contains(settings.method) {
-            guard settings.layer == nil || settings.layer == session.classifier.inputName else {
+            guard settings.layers.isEmpty || settings.layers == [session.classifier.inputName] else {
                 throw CAMError.pixelMethodAtLayer(method: settings.method.rawValue)
             }
             guard !settings.augSmooth && !settings.eigenSmooth else {
                 throw CAMError.methodNeedsFinalLayer(method: "\(settings.method.rawValue) with --aug-smooth or --eigen-smooth", layer: "input")
             }
-            layer = (session.classifier.inputName, session, tensor)
+            layer = ([session.classifier.inputName], session, tensor)
             views = nil
             return
         }
-        if let name = settings.layer, name != head.featureName {
+        if !settings.layers.isEmpty && settings.layers != [head.featureName] {
+            let name = settings.layers.first { $0 != head.featureName } ?? settings.layers[0]
             guard CAMMethod.layerMethods.contains(settings.method) else {
                 throw CAMError.methodNeedsFinalLayer(method: settings.method.rawValue, layer: name)
             }
             guard !settings.augSmooth else { throw CAMError.methodNeedsFinalLayer(method: "\(settings.method.rawValue) --aug-smooth", layer: name) }
-            layer = (name, session, tensor)
+            layer = (settings.layers, session, tensor)
         } else {
             layer = nil
         }
@@ -56,15 +57,19 @@ public struct MapMaker {
             let h = x.shape[2], w = x.shape[3]
             let black = Preprocessor(config: session.classifier.config).blackInput(width: w, height: h)
             let a = try PixelAttribution.attribution(method, x: x, options: pixel, blackInput: black) {
-                try session.layerGradient($0, layer: layer.name, classIndex: c).gradient.data
+                try session.layerGradient($0, layer: layer.names[0], classIndex: c).gradient.data
             }
             var map = ClassActivationMap(width: w, height: h, values: PixelAttribution.channelSum(a, height: h, width: w))
             map.scale = .absoluteCumulative(percent: 98)
             return map
         }
         if let layer {
-            let (f, g, logits) = try layer.session.layerGradient(layer.tensor, layer: layer.name, classIndex: c)
-            return try MethodMap.raw(method, MethodInput(features: f, logits: logits, head: input.head, classIndex: c, gradient: g), options: options)
+            let r = try layer.session.layerGradients(layer.tensor, layers: layer.names, classIndex: c)
+            let maps = try layer.names.map { name in
+                try MethodMap.raw(method, MethodInput(features: r.features[name]!, logits: r.logits, head: input.head, classIndex: c,
+                                                      gradient: r.gradients[name]!), options: options)
+            }
+            return maps.count == 1 ? maps[0] : LayerFusion.average(maps, width: layer.tensor.shape[3], height: layer.tensor.shape[2])
         }
         guard let views else {
             return try MethodMap.raw(method, MethodInput(features: input.features, logits: input.logits, head: input.head, classIndex: c), options: options)

@@ -35,7 +35,7 @@ public struct BatchRun: Sendable {
         let recipe = [CAMKitVersion.string, classifier.modelSHA256, c.resize.rawValue, String(c.inputSize), String(c.stride),
                       c.interpolation.rawValue, c.channelOrder.rawValue, "\(c.mean)", "\(c.std)", s.method.rawValue,
                       "\(s.eigenSmooth)", "\(s.augSmooth)", o.colormap.rawValue, "\(o.alpha)", "\(o.threshold.map { "\($0)" } ?? "none")",
-                      "\(s.drawBoxes)", "\(s.boxThreshold)", s.layer ?? "head",
+                      "\(s.drawBoxes)", "\(s.boxThreshold)", s.layers.isEmpty ? "head" : s.layers.joined(separator: ","),
                       CAMMethod.pixelMethods.contains(s.method) ? "\(s.pixel)" : ""].joined(separator: "|")
         return "camkit overlay settings " + String(SHA256.hex(of: Array(recipe.utf8)).prefix(32))
     }

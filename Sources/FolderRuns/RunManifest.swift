@@ -75,8 +75,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var method: CAMMethod
     public var eigenSmooth: Bool
     public var augSmooth: Bool
-    /// The layer the maps were computed at; absent for the head's features.
-    public var layer: String?
+    /// The layers the maps were computed at (fused when several); absent for the head's features.
+    public var layers: [String]?
     /// The pixel attributions' knobs, for those methods only.
     public var pixel: PixelAttribution.Options?
     public var settings: Settings
@@ -98,7 +98,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         method = settings.method
         eigenSmooth = settings.eigenSmooth
         augSmooth = settings.augSmooth
-        layer = settings.layer == classifier.head.featureName ? nil : settings.layer
+        layers = settings.layers.isEmpty || settings.layers == [classifier.head.featureName] ? nil : settings.layers
         pixel = CAMMethod.pixelMethods.contains(settings.method) ? settings.pixel : nil
         self.settings = Settings(resize: c.resize, inputSize: c.inputSize, stride: c.stride, interpolation: c.interpolation,
                                  mean: c.mean, std: c.std, topK: settings.topK, classIndex: settings.classIndex,

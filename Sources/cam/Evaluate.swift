@@ -50,7 +50,7 @@ struct Evaluate: ParsableCommand {
         }
         var settings = EvaluationSettings()
         settings.explain.method = method
-        settings.explain.layer = try modelOptions.resolvedLayer(classifier, method: method, augSmooth: augSmooth)
+        settings.explain.layers = try modelOptions.resolvedLayers(classifier, method: method, augSmooth: augSmooth)
         settings.explain.eigenSmooth = eigenSmooth
         settings.explain.pixel = pixelOptions.options
         settings.explain.augSmooth = augSmooth
@@ -78,7 +78,7 @@ struct Evaluate: ParsableCommand {
         do {
             try EvaluationReport.write(summary: summary, sweep: sweep, results: results, folder: output, settings: [
                 "model": modelPath, "model_sha256": classifier.modelSHA256, "method": method.rawValue, "eigen_smooth": eigenSmooth,
-                "layer": settings.explain.layer ?? "head",
+                "layers": settings.explain.layers.isEmpty ? ["head"] : settings.explain.layers,
                 "aug_smooth": augSmooth, "box_threshold": boxThreshold, "ground_truth": boxes, "faithfulness": faithfulness,
                 "steps": steps, "version": CAMKitVersion.string,
             ])

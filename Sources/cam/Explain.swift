@@ -66,7 +66,7 @@ struct Explain: ParsableCommand {
         let classifier = try modelOptions.load(threads: threadsPerJob, method: method, topK: topK)
         var settings = ExplainSettings()
         settings.method = method
-        settings.layer = try modelOptions.resolvedLayer(classifier, method: method, augSmooth: augSmooth)
+        settings.layers = try modelOptions.resolvedLayers(classifier, method: method, augSmooth: augSmooth)
         settings.eigenSmooth = eigenSmooth
         settings.pixel = pixelOptions.options
         settings.augSmooth = augSmooth

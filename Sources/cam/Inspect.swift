@@ -49,7 +49,7 @@ struct Inspect: ParsableCommand {
             }
             if let methods {
                 var list = methods == "all" ? CAMMethod.allCases : Self.names(methods).compactMap { CAMMethod(rawValue: $0) }
-                if let layer = try modelOptions.resolvedLayer(classifier, method: nil), layer != classifier.head.featureName {
+                if try modelOptions.resolvedLayers(classifier, method: nil).contains(where: { $0 != classifier.head.featureName }) {
                     for m in list where !CAMMethod.layerMethods.contains(m) { Console.error("cam: leaving out \(m.rawValue): it works at the head's features only") }
                     list.removeAll { !CAMMethod.layerMethods.contains($0) }
                     if list.isEmpty { throw ExitCode(ExitStatus.usage) }
@@ -67,7 +67,7 @@ struct Inspect: ParsableCommand {
             var settings = ExplainSettings()
             settings.topK = topK
             settings.method = method
-            settings.layer = try modelOptions.resolvedLayer(classifier, method: method)
+            settings.layers = try modelOptions.resolvedLayers(classifier, method: method)
             settings.pixel = pixelOptions.options
             let e = try Explainer.explain(photo, session: classifier.makeSession(), settings: settings)
             print("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
@@ -108,11 +108,11 @@ struct Inspect: ParsableCommand {
         let overlay = Overlay(colormap: colormap)
         var panels: [(RGBImage, String)] = []
         print("method        box [x0,y0,x1,y1]        mass in box   ms")
-        let layer = try modelOptions.resolvedLayer(classifier, method: nil)
+        let layers = try modelOptions.resolvedLayers(classifier, method: nil)
         for m in methods {
             var settings = ExplainSettings()
             settings.method = m
-            settings.layer = CAMMethod.pixelMethods.contains(m) ? nil : layer
+            settings.layers = CAMMethod.pixelMethods.contains(m) ? [] : layers
             settings.pixel = pixelOptions.options
             let start = ContinuousClock.now
             let e = try Explainer.explain(photo, session: session, settings: settings)
@@ -142,7 +142,7 @@ struct Inspect: ParsableCommand {
         for layer in layers {
             var settings = ExplainSettings()
             settings.method = layerMethod
-            settings.layer = layer
+            settings.layers = [layer]
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let map = e.maps[0]
             let box = map.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? "-"

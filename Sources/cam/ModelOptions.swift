@@ -11,7 +11,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Model input size (shorter side; default: the sidecar's).") var size: Int?
     @Option(help: "Normalisation recipe (default: the sidecar's).") var preset: ModelSidecar.Preset?
     // Unconditional: "--layer -2" takes -2 as the value, not as an option.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Explain this layer: a name from `cam model --layers`, or an index from the output (-1 is the last feature map; default: the head's features).", valueName: "name|index"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Explain this layer: a name from `cam model --layers`, or an index from the output (-1 is the last feature map; default: the head's features). Several, comma-separated, are fused (each map normalised, then averaged).", valueName: "name|index[,…]"))
     var layer: String?
 
     func validate() throws {
@@ -47,15 +47,17 @@ struct ModelOptions: ParsableArguments {
         return classifier
     }
 
-    /// The value name `--layer` resolves to (nil without it), checked against `method`: a usage
-    /// error, before any photo, for an unknown layer or a method that cannot work there.
-    func resolvedLayer(_ classifier: Classifier, method: CAMMethod?, augSmooth: Bool = false) throws -> String? {
-        guard let name = try layer.map({ try Self.resolve($0, classifier, method: method) }) else { return nil }
-        if augSmooth && name != classifier.head.featureName {
+    /// The value names `--layer` resolves to (empty without it), checked against `method`: a
+    /// usage error, before any photo, for an unknown layer or a method that cannot work there.
+    func resolvedLayers(_ classifier: Classifier, method: CAMMethod?, augSmooth: Bool = false) throws -> [String] {
+        guard let layer else { return [] }
+        let specs = layer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let names = try specs.map { try Self.resolve($0, classifier, method: method) }
+        if augSmooth, let name = names.first(where: { $0 != classifier.head.featureName }) {
             Console.error("cam: \(CAMError.methodNeedsFinalLayer(method: "--aug-smooth", layer: name))")
             throw ExitCode(ExitStatus.usage)
         }
-        return name
+        return names
     }
 
     /// One layer spec resolved to its value name; a usage error when unknown or when `method`

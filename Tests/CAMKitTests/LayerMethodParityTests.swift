@@ -63,4 +63,31 @@ struct LayerMethodParityTests {
         let hires = try MethodMap.raw(.hirescam, x).values, grad = try MethodMap.raw(.gradcam, x).values
         #expect(relativeError(hires, grad) > 0.05)
     }
+
+    /// Several layers fused (`--layer a,b,c`) against pytorch-grad-cam's own fusion of
+    /// target_layers=[…] on resnet18: the final normalised map at the input's 96×96.
+    @Test(arguments: ["layercam", "gradcam"])
+    func fusedLayers(method: String) throws {
+        let manifest = try Fixtures.json("gradients/layer_methods.json")
+        let models = try #require(manifest["models"] as? [[String: Any]])
+        let entry = try #require(models.first { ($0["model"] as? String)?.contains("resnet18") == true })
+        let fused = try #require((entry["fused"] as? [String: Any])?[method] as? [String: Any], "no fused \(method) fixture")
+        let layers = fused["layers"] as! [String]
+        try requireCount(layers, atLeast: 2, "fused layers")
+        let classifier = try Classifier(modelPath: Fixtures.path(entry["model"] as! String))
+        let session = classifier.makeSession()
+        let input = try Fixtures.npy(entry["input"] as! String).tensor()
+        let c = entry["class"] as! Int
+        let (_, _, head) = try session.run(input)
+        let r = try session.layerGradients(input, layers: layers, classIndex: c)
+        let maps = try layers.map { name in
+            try MethodMap.raw(CAMMethod(rawValue: method)!, MethodInput(features: r.features[name]!, logits: r.logits, head: head, classIndex: c,
+                                                                       gradient: r.gradients[name]!))
+        }
+        let picture = LayerFusion.average(maps, width: input.shape[3], height: input.shape[2]).normalized().values
+        let reference = try Fixtures.npy("gradients/" + (fused["file"] as! String)).tensor().data
+        let worst = zip(picture, reference).map { abs($0 - $1) }.max()!
+        #expect(within(worst, 1e-4, "layerFusion.\(method)"), "max |camkit − pytorch-grad-cam| = \(worst)")
+    }
 }
+

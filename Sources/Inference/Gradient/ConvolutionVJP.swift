@@ -77,5 +77,30 @@ extension Conv2D {
             }
         }
     }
+
+    /// For a stride-1 depthwise convolution, the convolution whose forward pass is its input
+    /// gradient: the taps flipped, pads d(k−1) − p on each side. It runs on the forward pass's
+    /// padded row kernels, several times faster than scattering each output back. nil where it
+    /// does not apply (strides, or pads larger than the window).
+    var depthwiseTranspose: Conv2D? {
+        guard isDepthwise, strideH == 1, strideW == 1 else { return nil }
+        let spanH = dilationH * (kernelHeight - 1), spanW = dilationW * (kernelWidth - 1)
+        let pads = [spanH - padTop, spanW - padLeft, spanH - padBottom, spanW - padRight]
+        guard pads.allSatisfy({ $0 >= 0 }) else { return nil }
+        var t = Conv2D(batch: batch, inChannels: outChannels, inHeight: outHeight, inWidth: outWidth, outChannels: inChannels,
+                       kernelHeight: kernelHeight, kernelWidth: kernelWidth, strides: [1, 1], dilations: [dilationH, dilationW],
+                       pads: pads, group: group, activation: nil)
+        t.threads = threads
+        guard t.outHeight == inHeight, t.outWidth == inWidth else { return nil }
+        return t
+    }
+
+    /// Depthwise weights [C, 1, kh, kw] with each window turned 180°.
+    func flippedDepthwiseWeights(_ w: UnsafePointer<Float>) -> [Float] {
+        let taps = kernelHeight * kernelWidth
+        var out = [Float](repeating: 0, count: inChannels * taps)
+        for c in 0..<inChannels { for t in 0..<taps { out[c * taps + t] = w[c * taps + taps - 1 - t] } }
+        return out
+    }
 }
 

@@ -19,7 +19,7 @@ extension GradientPlan {
         i < step.inputs.count && step.inputs[i] >= 0 ? gradients[step.inputs[i]] : nil
     }
 
-    func backward(_ step: Step) {
+    func backward(_ step: Step, index: Int) {
         let dy = UnsafePointer(gradients[step.outputs[0]]!)
         switch step.kernel {
         case .conv(let conv):
@@ -30,7 +30,13 @@ extension GradientPlan {
                 activation.outputGradient(dy, output: outputValue(step), count: gradientSizes[step.outputs[0]], into: activationScratch!)
                 g = UnsafePointer(activationScratch!)
             }
-            conv.inputGradient(outputGradient: g, weights: value(step, 1), into: dx, scratch: scratch)
+            if let t = depthwiseTransposes[index] {
+                let out = transposeOutput!, count = t.conv.batch * t.conv.outChannels * t.conv.outHeight * t.conv.outWidth
+                t.weights.withUnsafeBufferPointer { w in t.conv.run(input: g, weights: w.baseAddress!, bias: nil, output: out, scratch: scratch) }
+                for j in 0..<count { dx[j] += out[j] }
+            } else {
+                conv.inputGradient(outputGradient: g, weights: value(step, 1), into: dx, scratch: scratch)
+            }
         case .nativeConv, .native:
             preconditionFailure("gradient plans run no oneDNN kernels")
         case let .batchNorm(batch, channels, spatial, scale, _):

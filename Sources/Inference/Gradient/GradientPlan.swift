@@ -40,6 +40,10 @@ public final class GradientPlan {
     let scratch: UnsafeMutablePointer<Float>?
     /// dy·f'(y) of a convolution's fused activation, before its transposed convolution.
     let activationScratch: UnsafeMutablePointer<Float>?
+    /// Per step index: a stride-1 depthwise convolution's input gradient as a forward
+    /// convolution with flipped taps (`Conv2D.depthwiseTranspose`), and where it writes.
+    let depthwiseTransposes: [Int: (conv: Conv2D, weights: [Float])]
+    let transposeOutput: UnsafeMutablePointer<Float>?
     /// Floats the tail plan and its backward pass hold: the tail's activations (those backward
     /// reads kept to the end), gradients and scratch.
     public let keptFloats: Int
@@ -112,23 +116,32 @@ public final class GradientPlan {
         gradients = layout.pointers
         gradientSlots = layout.slots
         zeroAt = layout.zeroAt
-        let scratchCount = planner.steps.map { step -> Int in
+        var transposes: [Int: (conv: Conv2D, weights: [Float])] = [:]
+        for (i, step) in planner.steps.enumerated() where reached[step.outputs[0]] {
+            guard case .conv(let c) = step.kernel, let t = c.depthwiseTranspose, case .weight(let w) = planner.buffers[step.inputs[1]].kind else { continue }
+            transposes[i] = (t, c.flippedDepthwiseWeights(w))
+        }
+        depthwiseTransposes = transposes
+        let transposeCount = transposes.values.map { $0.conv.batch * $0.conv.outChannels * $0.conv.outHeight * $0.conv.outWidth }.max() ?? 0
+        transposeOutput = transposeCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(transposeCount) : nil
+        let scratchCount = max(planner.steps.map { step -> Int in
             if case .conv(let c) = step.kernel, reached[step.outputs[0]] { return c.backwardScratchCount }
             return 0
-        }.max() ?? 0
+        }.max() ?? 0, transposes.values.map(\.conv.scratchCount).max() ?? 0)
         scratch = scratchCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(scratchCount) : nil
         let activationCount = planner.steps.map { step -> Int in
             if case .conv(let c) = step.kernel, c.activation != nil, reached[step.outputs[0]] { return planner.buffers[step.outputs[0]].size }
             return 0
         }.max() ?? 0
         activationScratch = activationCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(activationCount) : nil
-        keptFloats = tail.arenaFloats + layout.floats + scratchCount + activationCount
+        keptFloats = tail.arenaFloats + layout.floats + scratchCount + activationCount + transposeCount
     }
 
     deinit {
         for g in gradientSlots { g.deallocate() }
         scratch?.deallocate()
         activationScratch?.deallocate()
+        transposeOutput?.deallocate()
     }
 
     /// Runs forward and backward for one image: the seed is 1 at `outputIndex` of the output
@@ -147,7 +160,7 @@ public final class GradientPlan {
         gradients[outputBuffer]![outputIndex] = 1
         for (i, step) in tail.steps.enumerated().reversed() where gradients[step.outputs[0]] != nil {
             for b in zeroAt[i] ?? [] { gradients[b]!.initialize(repeating: 0, count: gradientSizes[b]) }
-            backward(step)
+            backward(step, index: i)
         }
         let output = Tensor(shape: outputShape, data: Array(UnsafeBufferPointer(start: tail.pointers[outputBuffer], count: outputShape.elementCount)))
         var values: [String: Tensor] = [:], grads: [String: Tensor] = [:]
