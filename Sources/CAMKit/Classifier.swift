@@ -154,7 +154,7 @@ extension ClassifierSession {
     }
 
     /// `layerGradient` for several layers from one backward pass.
-    public func layerGradients(_ input: Tensor, layers: [String], classIndex: Int)
+    public func layerGradients(_ input: Tensor, layers: [String], classIndex: Int, guidedReLU: Bool = false)
         throws -> (features: [String: Tensor], gradients: [String: Tensor], logits: [Float]) {
         let c = classifier
         let key = "\(input.shape)|\(layers.joined(separator: ","))"
@@ -166,6 +166,7 @@ extension ClassifierSession {
             plan = try c.engine.makeGradientPlan(inputShapes: [c.inputName: input.shape], targets: layers, output: c.head.logitsName)
             gradientPlan = (key, plan)
         }
+        plan.guidedReLU = guidedReLU
         let result = try plan.run([c.inputName: input], outputIndex: classIndex)
         func dropBatch(_ t: Tensor) -> Tensor { Tensor(shape: Array(t.shape.dropFirst()), data: t.data) }
         return (result.values.mapValues(dropBatch), result.gradients.mapValues(dropBatch), result.output.data)

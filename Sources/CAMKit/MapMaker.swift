@@ -56,8 +56,21 @@ public struct MapMaker {
             let session = layer.session, x = layer.tensor
             let h = x.shape[2], w = x.shape[3]
             let black = Preprocessor(config: session.classifier.config).blackInput(width: w, height: h)
-            let a = try PixelAttribution.attribution(method, x: x, options: pixel, blackInput: black) {
-                try session.layerGradient($0, layer: layer.names[0], classIndex: c).gradient.data
+            let guided = method == .guidedbackprop || method == .guidedgradcam
+            var a = method == .occlusion
+                ? try PixelAttribution.occlusion(x, classIndex: c, window: pixel.occlusionWindow, stride: pixel.occlusionStride,
+                                                 batchSize: options.batchSize) { try session.logits(batch: $0) }
+                : try PixelAttribution.attribution(method, x: x, options: pixel, blackInput: black) {
+                    try session.layerGradients($0, layers: layer.names, classIndex: c, guidedReLU: guided).gradients[layer.names[0]]!.data
+                }
+            if method == .guidedgradcam {
+                // pytorch-grad-cam's recipe: Grad-CAM at the head, ReLU and min–max, resized to
+                // the input (bilinear), min–max again (the resized peak falls between pixel
+                // centres), times guided backpropagation in every channel.
+                let cam = try MethodMap.raw(.gradcam, MethodInput(features: input.features, logits: input.logits, head: input.head, classIndex: c))
+                let resized = MapUpsampler.resize(cam.normalized().values, width: cam.width, height: cam.height, toWidth: w, height: h)
+                let mask = ClassActivationMap(width: w, height: h, values: resized).normalized().values
+                for ch in 0..<3 { for i in 0..<(w * h) { a[ch * w * h + i] *= mask[i] } }
             }
             var map = ClassActivationMap(width: w, height: h, values: PixelAttribution.channelSum(a, height: h, width: w))
             map.scale = .absoluteCumulative(percent: 98)

@@ -9,11 +9,15 @@ struct PixelOptions: ParsableArguments {
     @Option(name: .customLong("smooth-samples"), help: "smoothgrad: noisy copies averaged.") var smoothSamples = 16
     @Option(name: .customLong("smooth-noise"), help: "smoothgrad: noise σ as a fraction of the input's value range.") var smoothNoise: Float = 0.15
     @Option(help: "smoothgrad: noise seed (the same seed gives the same map).") var seed: UInt64 = 0
+    @Option(name: .customLong("occlusion-window"), help: "occlusion: the square window set to 0, in model-input pixels.") var occlusionWindow = 32
+    @Option(name: .customLong("occlusion-stride"), help: "occlusion: the window's step.") var occlusionStride = 16
 
     func validate() throws {
         try OptionChecks.check("ig-steps", igSteps, in: 2...4096)
         try OptionChecks.check("smooth-samples", smoothSamples, in: 1...4096)
         try OptionChecks.check("smooth-noise", smoothNoise, in: 0...10)
+        try OptionChecks.check("occlusion-window", occlusionWindow, in: 1...4096)
+        try OptionChecks.check("occlusion-stride", occlusionStride, in: 1...4096)
     }
 
     var options: PixelAttribution.Options {
@@ -23,6 +27,8 @@ struct PixelOptions: ParsableArguments {
         o.samples = smoothSamples
         o.noise = smoothNoise
         o.seed = seed
+        o.occlusionWindow = occlusionWindow
+        o.occlusionStride = occlusionStride
         return o
     }
 }

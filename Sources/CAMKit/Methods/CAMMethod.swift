@@ -33,8 +33,16 @@ public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Sundararajan et al., ICML 2017, "Axiomatic Attribution for Deep Networks" (Integrated Gradients).
     case integratedgradients
 
-    /// Pixel attributions: maps at the model input's resolution, from input gradients.
-    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients]
+    /// Springenberg et al., ICLR-W 2015, "Striving for Simplicity": the input gradient with every ReLU passing back only positive gradients.
+    case guidedbackprop
+    /// Selvaraju et al., ICCV 2017: guided backpropagation times the (normalised, upsampled) Grad-CAM map.
+    case guidedgradcam
+
+    /// Zeiler & Fergus, ECCV 2014, "Visualizing and Understanding Convolutional Networks": the drop of the class score when a window of the input is set to 0, averaged over the windows covering each pixel (captum's Occlusion). No gradient.
+    case occlusion
+
+    /// Pixel attributions: maps at the model input's resolution (input gradients, or occlusion).
+    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion]
 
     /// Methods that work at any layer: those that need only F and ∂y_c/∂F there. CAM needs the
     /// head's weights; Score-CAM and Ablation-CAM change the head's features and rerun the head.

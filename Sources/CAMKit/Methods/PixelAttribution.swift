@@ -26,6 +26,9 @@ public enum PixelAttribution {
         public var noise: Float = 0.15
         /// SmoothGrad's noise seed: the same seed, the same map.
         public var seed: UInt64 = 0
+        /// Occlusion's square window and its stride, in model-input pixels.
+        public var occlusionWindow = 32
+        public var occlusionStride = 16
         public init() {}
     }
 
@@ -37,6 +40,12 @@ public enum PixelAttribution {
         switch method {
         case .saliency:
             return try gradient(x).map(abs)
+        case .occlusion:
+            preconditionFailure("occlusion needs forward passes, not gradients: PixelAttribution.occlusion")
+        case .guidedbackprop, .guidedgradcam:
+            // The gradient closure runs with guided ReLUs for these (see `MapMaker`); Guided
+            // Grad-CAM's product with the class map is taken there.
+            return try gradient(x)
         case .smoothgrad:
             let range = (x.data.max() ?? 0) - (x.data.min() ?? 0)
             var rng = GaussianNoise(seed: options.seed)
@@ -63,6 +72,42 @@ public enum PixelAttribution {
         default:
             preconditionFailure("\(method) is not a pixel attribution")
         }
+    }
+
+    /// Occlusion (captum's `Occlusion` with sliding window (3, k, k), strides (3, s, s) and
+    /// baseline 0): for each window position — ⌈(H − k)/s⌉ + 1 per axis, the last ones cut at the
+    /// edge — the input with the window set to 0 in all channels; each pixel gets the mean of
+    /// y_c(x) − y_c(occluded) over the windows that cover it, in every channel. `logits` runs a
+    /// batch [B, 3, H, W]; `batchSize` images per call.
+    static func occlusion(_ x: Tensor, classIndex c: Int, window k: Int, stride s: Int, batchSize: Int,
+                          logits: (Tensor) throws -> [[Float]]) throws -> [Float] {
+        let h = x.shape[2], w = x.shape[3], plane = h * w
+        func starts(_ n: Int) -> [Int] {
+            let count = n <= k ? 1 : (n - k + s - 1) / s + 1
+            return (0..<count).map { $0 * s }
+        }
+        let windows = starts(h).flatMap { y in starts(w).map { (y, $0) } }
+        let base = try logits(x)[0][c]
+        var total = [Float](repeating: 0, count: plane), covered = [Float](repeating: 0, count: plane)
+        var next = 0
+        while next < windows.count {
+            let batch = windows[next..<min(next + max(batchSize, 1), windows.count)]
+            var data = [Float]()
+            data.reserveCapacity(batch.count * x.count)
+            for (y0, x0) in batch {
+                var copy = x.data
+                for ch in 0..<3 { for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { copy[ch * plane + yy * w + xx] = 0 } } }
+                data += copy
+            }
+            let scores = try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
+            for (i, (y0, x0)) in batch.enumerated() {
+                let drop = base - scores[i][c]
+                for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { total[yy * w + xx] += drop; covered[yy * w + xx] += 1 } }
+            }
+            next += batch.count
+        }
+        let perPixel = zip(total, covered).map { $1 > 0 ? $0 / $1 : 0 }
+        return perPixel + perPixel + perPixel
     }
 
     /// Σ over the three channels of A [3, H, W]: the map at the input's resolution.

@@ -25,7 +25,10 @@ extension GradientPlan {
         case .conv(let conv):
             guard let dx = gradient(step, 0) else { return }
             var g = dy
-            if let activation = conv.activation {
+            if let a = conv.activation, guidedReLU, GradientPlan.isGuided(a) {
+                GradientPlan.guided(a, dy, output: outputValue(step), count: gradientSizes[step.outputs[0]], into: activationScratch!)
+                g = UnsafePointer(activationScratch!)
+            } else if let activation = conv.activation {
                 // The fused activation's derivative first, from the output, into its own scratch.
                 activation.outputGradient(dy, output: outputValue(step), count: gradientSizes[step.outputs[0]], into: activationScratch!)
                 g = UnsafePointer(activationScratch!)
@@ -49,6 +52,13 @@ extension GradientPlan {
             }
         case let .activation(a, count):
             guard let dx = gradient(step, 0) else { return }
+            if guidedReLU, GradientPlan.isGuided(a) {
+                let x = value(step, 0)
+                var high = Float.infinity
+                if case .clip(_, let hi) = a { high = hi }
+                for i in 0..<count where dy[i] > 0 && x[i] > 0 && x[i] < high { dx[i] += dy[i] }
+                return
+            }
             a.addInputGradient(dy, input: value(step, 0), output: outputValue(step), count: count, into: dx)
         case let .binary(op, a, b, out):
             ElementwiseVJP.binary(op, dy, outShape: out, a: value(step, 0), aShape: a, b: value(step, 1), bShape: b,
@@ -109,4 +119,20 @@ extension GradientPlan {
             MatrixProductVJP.matMul(dy, a: value(step, 0), aShape: a, b: value(step, 1), bShape: b, da: gradient(step, 0), db: gradient(step, 1))
         }
     }
+
+    /// The activations guided backpropagation changes: ReLU, and ReLU6 (a Clip from 0), which
+    /// captum and pytorch-grad-cam leave alone (it is no `nn.ReLU` module) — on a ReLU6 network
+    /// such as the shipped EfficientNet-Lite0 they return the plain gradient.
+    static func isGuided(_ a: Activation) -> Bool {
+        if case .clip(let lo, _) = a { return lo == 0 }
+        return a == .relu
+    }
+
+    /// g = dy where dy > 0 and the activation passed its input (y inside (0, high)), else 0.
+    static func guided(_ a: Activation, _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, count: Int, into g: UnsafeMutablePointer<Float>) {
+        var high = Float.infinity
+        if case .clip(_, let hi) = a { high = hi }
+        for i in 0..<count { g[i] = dy[i] > 0 && y[i] > 0 && y[i] < high ? dy[i] : 0 }
+    }
 }
+

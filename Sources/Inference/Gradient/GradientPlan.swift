@@ -44,6 +44,10 @@ public final class GradientPlan {
     /// convolution with flipped taps (`Conv2D.depthwiseTranspose`), and where it writes.
     let depthwiseTransposes: [Int: (conv: Conv2D, weights: [Float])]
     let transposeOutput: UnsafeMutablePointer<Float>?
+    /// Guided backpropagation (Springenberg et al., 2015): every ReLU (and ReLU6) passes back only
+    /// positive gradients, where its input was positive (set before `run`; the plan is otherwise
+    /// the same).
+    public var guidedReLU = false
     /// Floats the tail plan and its backward pass hold: the tail's activations (those backward
     /// reads kept to the end), gradients and scratch.
     public let keptFloats: Int
