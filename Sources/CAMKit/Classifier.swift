@@ -154,7 +154,8 @@ extension ClassifierSession {
     }
 
     /// `layerGradient` for several layers from one backward pass.
-    public func layerGradients(_ input: Tensor, layers: [String], classIndex: Int, guidedReLU: Bool = false)
+    public func layerGradients(_ input: Tensor, layers: [String], classIndex: Int, guidedReLU: Bool = false,
+                               biasGradients: ((GradientPlan.BiasGradient) -> Void)? = nil)
         throws -> (features: [String: Tensor], gradients: [String: Tensor], logits: [Float]) {
         let c = classifier
         let key = "\(input.shape)|\(layers.joined(separator: ","))"
@@ -167,6 +168,8 @@ extension ClassifierSession {
             gradientPlan = (key, plan)
         }
         plan.guidedReLU = guidedReLU
+        plan.onBiasGradient = biasGradients
+        defer { plan.onBiasGradient = nil }
         let result = try plan.run([c.inputName: input], outputIndex: classIndex)
         func dropBatch(_ t: Tensor) -> Tensor { Tensor(shape: Array(t.shape.dropFirst()), data: t.data) }
         return (result.values.mapValues(dropBatch), result.gradients.mapValues(dropBatch), result.output.data)

@@ -56,6 +56,7 @@ public struct MapMaker {
             let session = layer.session, x = layer.tensor
             let h = x.shape[2], w = x.shape[3]
             let black = Preprocessor(config: session.classifier.config).blackInput(width: w, height: h)
+            if method == .fullgrad { return try FullGrad.map(x, classIndex: c, session: session) }
             let guided = method == .guidedbackprop || method == .guidedgradcam
             var a = method == .occlusion
                 ? try PixelAttribution.occlusion(x, classIndex: c, window: pixel.occlusionWindow, stride: pixel.occlusionStride,

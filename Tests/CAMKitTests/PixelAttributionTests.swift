@@ -9,7 +9,8 @@ import TestSupport
 /// A [3, H, W] before any drawing, max|camkit − captum| / max|captum| ≤ 1e-4. SmoothGrad is fed
 /// captum's own noise. The points are chosen with every ReLU and max-pool kink ≥ 3e-5 away.
 /// Measured: 4.5e-7 (saliency), 7.1e-7 (integrated gradients), 5.9e-7 (SmoothGrad), 2.6e-7 (guided
-/// backpropagation), 1.2e-6 (Guided Grad-CAM), 3.7e-6 and 7.3e-6 (occlusion).
+/// backpropagation), 1.2e-6 (Guided Grad-CAM), 3.7e-6 and 7.3e-6 (occlusion), 1.5e-6 (FullGrad raw,
+/// 6.4e-6 absolute on its picture).
 @Suite("pixel attributions against captum")
 struct PixelAttributionTests {
     nonisolated(unsafe) static let manifest = try? Fixtures.json("gradients/pixel.json")
@@ -93,6 +94,25 @@ struct PixelAttributionTests {
         // generator measured): the differences of two logits amplify rounding.
         let err = relativeError(a, try Self.reference(key))
         #expect(within(err, 1e-4, "pixel.\(key)"), "relative error \(err)")
+    }
+
+    /// FullGrad through `MapMaker` against pytorch-grad-cam's FullGrad on resnet18
+    /// (Scripts/fixtures/make_fullgrad_fixture.py): the raw sum of the normalised input and
+    /// bias-gradient channel maps, 3 + Σ over the 20 folded BatchNormalizations' channels.
+    @Test func fullGrad() throws {
+        let manifest = try Fixtures.json("gradients/fullgrad.json")
+        let (session, x, c, _) = try Self.setup()
+        #expect(manifest["class"] as? Int == c)
+        let (logits, features, head) = try session.run(x)
+        var settings = ExplainSettings()
+        settings.method = .fullgrad
+        let map = try MapMaker(session: session, input: x, logits: logits, features: features, head: head, settings: settings).raw(c)
+        let reference = try Fixtures.npy("gradients/resnet18.fullgrad.raw.npy").tensor().data
+        let err = relativeError(map.values, reference)
+        #expect(within(err, 1e-4, "pixel.fullgrad"), "relative error \(err)")
+        let picture = map.normalized().values, final = try Fixtures.npy("gradients/resnet18.fullgrad.npy").tensor().data
+        let worst = zip(picture, final).map { abs($0 - $1) }.max()!
+        #expect(within(worst, 1e-4, "pixel.fullgrad.picture"), "max |picture − pytorch-grad-cam| = \(worst)")
     }
 }
 

@@ -41,8 +41,11 @@ public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Zeiler & Fergus, ECCV 2014, "Visualizing and Understanding Convolutional Networks": the drop of the class score when a window of the input is set to 0, averaged over the windows covering each pixel (captum's Occlusion). No gradient.
     case occlusion
 
+    /// Srinivas & Fleuret, NeurIPS 2019, "Full-Gradient Representation for Neural Network Visualization": |∂y/∂x ⊙ x| plus every biased layer's |bias ⊙ ∂y/∂output|, each channel normalised and resized to the input (pytorch-grad-cam's FullGrad).
+    case fullgrad
+
     /// Pixel attributions: maps at the model input's resolution (input gradients, or occlusion).
-    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion]
+    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad]
 
     /// Methods that work at any layer: those that need only F and ∂y_c/∂F there. CAM needs the
     /// head's weights; Score-CAM and Ablation-CAM change the head's features and rerun the head.

@@ -40,8 +40,8 @@ public enum PixelAttribution {
         switch method {
         case .saliency:
             return try gradient(x).map(abs)
-        case .occlusion:
-            preconditionFailure("occlusion needs forward passes, not gradients: PixelAttribution.occlusion")
+        case .occlusion, .fullgrad:
+            preconditionFailure("\(method) has its own entry point (PixelAttribution.occlusion, FullGrad.map)")
         case .guidedbackprop, .guidedgradcam:
             // The gradient closure runs with guided ReLUs for these (see `MapMaker`); Guided
             // Grad-CAM's product with the class map is taken there.

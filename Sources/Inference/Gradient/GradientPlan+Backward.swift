@@ -33,6 +33,10 @@ extension GradientPlan {
                 activation.outputGradient(dy, output: outputValue(step), count: gradientSizes[step.outputs[0]], into: activationScratch!)
                 g = UnsafePointer(activationScratch!)
             }
+            if let hook = onBiasGradient, let bias = step.inputs.count > 2 && step.inputs[2] >= 0 ? value(step, 2) : nil {
+                hook(BiasGradient(node: step.node, batch: conv.batch, channels: conv.outChannels, height: conv.outHeight, width: conv.outWidth,
+                                  gradient: g, bias: bias))
+            }
             if let t = depthwiseTransposes[index] {
                 let out = transposeOutput!, count = t.conv.batch * t.conv.outChannels * t.conv.outHeight * t.conv.outWidth
                 t.weights.withUnsafeBufferPointer { w in t.conv.run(input: g, weights: w.baseAddress!, bias: nil, output: out, scratch: scratch) }
@@ -42,7 +46,14 @@ extension GradientPlan {
             }
         case .nativeConv, .native:
             preconditionFailure("gradient plans run no oneDNN kernels")
-        case let .batchNorm(batch, channels, spatial, scale, _):
+        case let .batchNorm(batch, channels, spatial, scale, shift):
+            if let hook = onBiasGradient {
+                let s = bufferShapes[step.outputs[0]] ?? []
+                let (h, w) = s.count == 4 ? (s[2], s[3]) : (1, spatial)
+                shift.withUnsafeBufferPointer { b in
+                    hook(BiasGradient(node: step.node, batch: batch, channels: channels, height: h, width: w, gradient: dy, bias: b.baseAddress!))
+                }
+            }
             guard let dx = gradient(step, 0) else { return }
             for n in 0..<batch {
                 for c in 0..<channels {

@@ -33,6 +33,8 @@ public final class GradientPlan {
     /// never coexist share memory: see `GradientPlan+Memory.swift`).
     let gradients: [UnsafeMutablePointer<Float>?]
     let gradientSlots: [UnsafeMutablePointer<Float>]
+    /// Each tail buffer's shape (of the value that owns it), for the bias-gradient hook.
+    let bufferShapes: [Int: [Int]]
     /// Gradient buffers to clear before backward step i (forward index; −1: before the first).
     let zeroAt: [Int: [Int]]
     let gradientSizes: [Int]
@@ -48,6 +50,21 @@ public final class GradientPlan {
     /// positive gradients, where its input was positive (set before `run`; the plan is otherwise
     /// the same).
     public var guidedReLU = false
+    /// Called during backward with each biased convolution's (or standalone BatchNormalization's)
+    /// output gradient — before its fused activation, so at the affine output — and its bias:
+    /// FullGrad's bias-gradients. Set before `run`.
+    public var onBiasGradient: ((BiasGradient) -> Void)?
+
+    /// One layer's bias and ∂y/∂(its affine output), for FullGrad.
+    public struct BiasGradient {
+        public let node: String
+        public let batch: Int, channels: Int, height: Int, width: Int
+        /// [batch, channels, height, width]
+        public let gradient: UnsafePointer<Float>
+        /// [channels]
+        public let bias: UnsafePointer<Float>
+    }
+
     /// Floats the tail plan and its backward pass hold: the tail's activations (those backward
     /// reads kept to the end), gradients and scratch.
     public let keptFloats: Int
@@ -101,6 +118,9 @@ public final class GradientPlan {
             if let missing = GradientPlan.missingRule(step.kernel) { throw .noGradientRule(node: step.node, op: missing) }
         }
         gradientSizes = planner.buffers.map(\.size)
+        var shapesByBuffer: [Int: [Int]] = [:]
+        for case .runtime(let b, let s) in planner.values.values where shapesByBuffer[b] == nil || s.count == 4 { shapesByBuffer[b] = s }
+        bufferShapes = shapesByBuffer
         let layout = GradientPlan.gradientBuffers(steps: planner.steps, sizes: gradientSizes, reached: reached, output: ob,
                                                   kept: Set(self.targets.map(\.buffer)))
         for t in self.targets where layout.pointers[t.buffer] == nil || !reached[ob] {
