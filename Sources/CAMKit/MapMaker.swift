@@ -57,6 +57,9 @@ public struct MapMaker {
             let h = x.shape[2], w = x.shape[3]
             let black = Preprocessor(config: session.classifier.config).blackInput(width: w, height: h)
             if method == .fullgrad { return try FullGrad.map(x, classIndex: c, session: session) }
+            if method == .rise {
+                return try RISE.map(x, classIndex: c, options: pixel, batchSize: options.batchSize) { try session.logits(batch: $0) }
+            }
             let guided = method == .guidedbackprop || method == .guidedgradcam
             var a = method == .occlusion
                 ? try PixelAttribution.occlusion(x, classIndex: c, window: pixel.occlusionWindow, stride: pixel.occlusionStride,

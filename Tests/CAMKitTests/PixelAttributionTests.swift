@@ -9,8 +9,8 @@ import TestSupport
 /// A [3, H, W] before any drawing, max|camkit − captum| / max|captum| ≤ 1e-4. SmoothGrad is fed
 /// captum's own noise. The points are chosen with every ReLU and max-pool kink ≥ 3e-5 away.
 /// Measured: 4.5e-7 (saliency), 7.1e-7 (integrated gradients), 5.9e-7 (SmoothGrad), 2.6e-7 (guided
-/// backpropagation), 1.2e-6 (Guided Grad-CAM), 3.7e-6 and 7.3e-6 (occlusion), 1.5e-6 (FullGrad raw,
-/// 6.4e-6 absolute on its picture).
+/// backpropagation), 1.2e-6 (Guided Grad-CAM), 3.7e-6 and 7.3e-6 (occlusion), 4.1e-7 (FullGrad raw,
+/// 1.9e-6 absolute on its picture), 9.9e-8 and 1.6e-7 (RISE).
 @Suite("pixel attributions against captum")
 struct PixelAttributionTests {
     nonisolated(unsafe) static let manifest = try? Fixtures.json("gradients/pixel.json")
@@ -113,6 +113,24 @@ struct PixelAttributionTests {
         let picture = map.normalized().values, final = try Fixtures.npy("gradients/resnet18.fullgrad.npy").tensor().data
         let worst = zip(picture, final).map { abs($0 - $1) }.max()!
         #expect(within(worst, 1e-4, "pixel.fullgrad.picture"), "max |picture − pytorch-grad-cam| = \(worst)")
+    }
+
+    /// RISE against an independent numpy + onnxruntime implementation of the same definition
+    /// (Scripts/fixtures/make_rise_fixture.py draws the same SplitMix64 masks): a grid that
+    /// tiles the input and one that does not (96/5), two keep probabilities.
+    @Test(arguments: ["rise", "rise_uneven"])
+    func rise(key: String) throws {
+        let manifest = try Fixtures.json("gradients/rise.json")
+        let entry = try #require((manifest["cases"] as? [String: Any])?[key] as? [String: Any], "no \(key) case")
+        let (session, x, c, _) = try Self.setup()
+        var o = PixelAttribution.Options()
+        o.riseMasks = entry["masks"] as! Int
+        o.riseCells = entry["cells"] as! Int
+        o.riseKeep = Float(entry["keep"] as! Double)
+        o.seed = UInt64(entry["seed"] as! Int)
+        let map = try RISE.map(x, classIndex: c, options: o, batchSize: 16) { try session.logits(batch: $0) }
+        let err = relativeError(map.values, try Fixtures.npy("gradients/" + (entry["file"] as! String)).tensor().data)
+        #expect(within(err, 1e-4, "pixel.\(key)"), "relative error \(err)")
     }
 }
 

@@ -44,8 +44,11 @@ public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Srinivas & Fleuret, NeurIPS 2019, "Full-Gradient Representation for Neural Network Visualization": |∂y/∂x ⊙ x| plus every biased layer's |bias ⊙ ∂y/∂output|, each channel normalised and resized to the input (pytorch-grad-cam's FullGrad).
     case fullgrad
 
-    /// Pixel attributions: maps at the model input's resolution (input gradients, or occlusion).
-    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad]
+    /// Petsiuk et al., BMVC 2018, "RISE: Randomized Input Sampling for Explanation of Black-box Models": random smooth masks weighted by the class probability of the masked input. No gradient.
+    case rise
+
+    /// Pixel attributions: maps at the model input's resolution (input gradients, or forward passes only).
+    public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad, .rise]
 
     /// Methods that work at any layer: those that need only F and ∂y_c/∂F there. CAM needs the
     /// head's weights; Score-CAM and Ablation-CAM change the head's features and rerun the head.

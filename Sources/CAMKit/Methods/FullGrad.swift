@@ -10,27 +10,36 @@ enum FullGrad {
     static func map(_ x: Tensor, classIndex c: Int, session: ClassifierSession) throws -> ClassActivationMap {
         let h = x.shape[2], w = x.shape[3], plane = h * w
         var sum = [Float](repeating: 0, count: plane)
-        func add(_ channel: UnsafeBufferPointer<Float>, width cw: Int, height ch: Int, scale: Float) {
+        /// N(|scale·channel|) added into `into` (same size as the channel).
+        func addNormalised(_ channel: UnsafeBufferPointer<Float>, scale: Float, into out: inout [Float]) {
             let t = channel.map { abs($0 * scale) }
             let lo = t.min() ?? 0
-            let shifted = t.map { $0 - lo }
-            let hi = shifted.max() ?? 0
-            let n = shifted.map { $0 / (1e-7 + hi) }
-            let resized = cw == w && ch == h ? n : MapUpsampler.resize(n, width: cw, height: ch, toWidth: w, height: h)
+            var hi: Float = 0
+            for v in t { hi = max(hi, v - lo) }
+            for i in t.indices { out[i] += (t[i] - lo) / (1e-7 + hi) }
+        }
+        // Resizing is linear: a layer's normalised channels are summed at its own resolution and
+        // resized once (pytorch-grad-cam resizes each channel; the sums are the same).
+        func addResized(_ map: [Float], width cw: Int, height ch: Int) {
+            let resized = cw == w && ch == h ? map : MapUpsampler.resize(map, width: cw, height: ch, toWidth: w, height: h)
             for i in 0..<plane { sum[i] += resized[i] }
         }
         let input = session.classifier.inputName
         let r = try session.layerGradients(x, layers: [input], classIndex: c) { layer in
             let size = layer.height * layer.width
+            var layerSum = [Float](repeating: 0, count: size)
             for k in 0..<layer.channels {
-                add(UnsafeBufferPointer(start: layer.gradient + k * size, count: size), width: layer.width, height: layer.height, scale: layer.bias[k])
+                addNormalised(UnsafeBufferPointer(start: layer.gradient + k * size, count: size), scale: layer.bias[k], into: &layerSum)
             }
+            addResized(layerSum, width: layer.width, height: layer.height)
         }
         let g = r.gradients[input]!.data
         let product = zip(g, x.data).map { $0 * $1 }
+        var inputSum = [Float](repeating: 0, count: plane)
         product.withUnsafeBufferPointer { p in
-            for k in 0..<3 { add(UnsafeBufferPointer(rebasing: p[(k * plane)..<((k + 1) * plane)]), width: w, height: h, scale: 1) }
+            for k in 0..<3 { addNormalised(UnsafeBufferPointer(rebasing: p[(k * plane)..<((k + 1) * plane)]), scale: 1, into: &inputSum) }
         }
+        addResized(inputSum, width: w, height: h)
         return ClassActivationMap(width: w, height: h, values: sum)
     }
 }

@@ -46,7 +46,7 @@ public enum MethodMap {
         case .hirescam: return contributions(input, try HiResCAM.channels(input), options)
         case .layercam: return contributions(input, try LayerCAM.channels(input), options)
         case .gradcamelementwise: return contributions(input, try GradCAMElementWise.channels(input), options)
-        case .saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad:
+        case .saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad, .rise:
             // Input gradients need the whole network: `MapMaker` computes them.
             throw CAMError.methodNeedsForwardPass(method: method.rawValue)
         }

@@ -29,6 +29,10 @@ public enum PixelAttribution {
         /// Occlusion's square window and its stride, in model-input pixels.
         public var occlusionWindow = 32
         public var occlusionStride = 16
+        /// RISE's masks, the cells per side of their random grid, and the share of cells kept.
+        public var riseMasks = 1000
+        public var riseCells = 7
+        public var riseKeep: Float = 0.5
         public init() {}
     }
 
@@ -40,7 +44,7 @@ public enum PixelAttribution {
         switch method {
         case .saliency:
             return try gradient(x).map(abs)
-        case .occlusion, .fullgrad:
+        case .occlusion, .fullgrad, .rise:
             preconditionFailure("\(method) has its own entry point (PixelAttribution.occlusion, FullGrad.map)")
         case .guidedbackprop, .guidedgradcam:
             // The gradient closure runs with guided ReLUs for these (see `MapMaker`); Guided

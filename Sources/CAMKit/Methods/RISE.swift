@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Inference
+
+/// RISE (Petsiuk et al., BMVC 2018): N masks, each a random grid of s×s cells kept with
+/// probability p, upsampled bilinearly to (s + 1) cells of ⌈H/s⌉×⌈W/s⌉ pixels and cut at a
+/// random shift of less than one cell; the map is Σ_i P(c | x ⊙ M_i)·M_i / (N·p), with
+/// P the softmax of the logits. As the authors' code, except that the upsampling clamps at the
+/// edges (cv2.resize's INTER_LINEAR, camkit's `MapUpsampler`) where theirs reflects
+/// (skimage's mode="reflect"). Masks come from a seeded SplitMix64 in a fixed order, so a run
+/// is reproducible and the reference script can draw the same masks: per mask the s² cells
+/// (row-major; a cell is kept when its draw is below p), then the row shift, then the column
+/// shift (⌊u·cell⌋).
+enum RISE {
+    static func masks(count: Int, cells s: Int, keep p: Float, height h: Int, width w: Int, seed: UInt64) -> [[Float]] {
+        var rng = GaussianNoise(seed: seed)
+        let cellH = (h + s - 1) / s, cellW = (w + s - 1) / s
+        let upH = (s + 1) * cellH, upW = (s + 1) * cellW
+        return (0..<count).map { _ in
+            let grid = (0..<(s * s)).map { _ in rng.uniform() < Double(p) ? Float(1) : 0 }
+            let dy = Int(rng.uniform() * Double(cellH)), dx = Int(rng.uniform() * Double(cellW))
+            let up = MapUpsampler.resize(grid, width: s, height: s, toWidth: upW, height: upH)
+            var mask = [Float](repeating: 0, count: h * w)
+            for y in 0..<h { for x in 0..<w { mask[y * w + x] = up[(y + dy) * upW + x + dx] } }
+            return mask
+        }
+    }
+
+    static func map(_ x: Tensor, classIndex c: Int, options: PixelAttribution.Options, batchSize: Int,
+                    logits: (Tensor) throws -> [[Float]]) throws -> ClassActivationMap {
+        let h = x.shape[2], w = x.shape[3], plane = h * w
+        let masks = masks(count: options.riseMasks, cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
+        var sum = [Double](repeating: 0, count: plane)
+        var next = 0
+        while next < masks.count {
+            let batch = masks[next..<min(next + max(batchSize, 1), masks.count)]
+            var data = [Float]()
+            data.reserveCapacity(batch.count * x.count)
+            for m in batch { for ch in 0..<3 { for i in 0..<plane { data.append(x.data[ch * plane + i] * m[i]) } } }
+            let scores = try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
+            for (m, s) in zip(batch, scores) {
+                let top = s.max() ?? 0
+                let e = s.map { Double(expf($0 - top)) }
+                let probability = e[c] / e.reduce(0, +)
+                for i in 0..<plane { sum[i] += probability * Double(m[i]) }
+            }
+            next += batch.count
+        }
+        let scale = 1 / (Double(masks.count) * Double(options.riseKeep))
+        return ClassActivationMap(width: w, height: h, values: sum.map { Float($0 * scale) })
+    }
+}
