@@ -296,9 +296,11 @@ def load_torch_model():
     exports.
 
     The model applies one ReLU6 module (`_swish`) twice, after the stem and after the head,
-    so a hook on it sees the stem too. The head gets its own ReLU6 to hook instead:
-    `_bn1` becomes Sequential(bn1, ReLU6), which leaves the numbers unchanged (ReLU6 is
-    idempotent); its output is the feature map the ONNX graph calls /_swish_1/Clip_output_0.
+    so a hook on it sees the stem too. Every ReLU6 application gets its own module instead
+    (`untie_relu6`: `_bn1` becomes Sequential(bn1, ReLU6) and `_swish` the identity, the same
+    operations applied once each, so that the gradient at the hooked head is not masked a
+    second time); `_bn1.1`'s output is the feature map the ONNX graph calls
+    /_swish_1/Clip_output_0.
     """
     import torch
     from torch import nn
@@ -310,7 +312,7 @@ def load_torch_model():
     state = torch.load(path, map_location="cpu")
     model.load_state_dict(state, strict=True)
     assert isinstance(model._swish, nn.ReLU6), type(model._swish)
-    model._bn1 = nn.Sequential(model._bn1, nn.ReLU6())
+    untie_relu6(model)
     model.eval()
     for m in model.modules():
         m.eval()
@@ -540,8 +542,7 @@ def peer_gradients(args):
     grads = args.camkit_grads.split(",") if args.camkit_grads else [None] * len(values)
     if len(grads) != len(values):
         sys.exit("gradients: --camkit-grads needs one folder per value")
-    model, _ = load_torch_model()
-    untie_relu6(model)
+    model, _ = load_torch_model()   # untied (see untie_relu6)
     modules = {v: torch_module_for(v) for v in values}
     x0 = np.load(args.input)
     x = torch.from_numpy(x0)
