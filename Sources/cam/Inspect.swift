@@ -35,7 +35,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let classifier = try modelOptions.load(topK: topK)
-        let layerList = try layers.map { try Self.names($0).map { name in try ModelOptions.resolve(name, classifier, method: layerMethod) } }
+        let layerList = try layers.map { try ModelOptions.resolve(Self.names($0), classifier, method: layerMethod) }
         if let grid, Self.sameFile(grid, image) {
             Console.error("cam: --grid \(grid) is the photo itself: refusing to overwrite the input")
             throw ExitCode(ExitStatus.usage)
@@ -49,9 +49,13 @@ struct Inspect: ParsableCommand {
             }
             if let methods {
                 var list = methods == "all" ? CAMMethod.allCases : Self.names(methods).compactMap { CAMMethod(rawValue: $0) }
-                if try modelOptions.resolvedLayers(classifier, method: nil).contains(where: { $0 != classifier.head.featureName }) {
-                    for m in list where !CAMMethod.layerMethods.contains(m) { Console.error("cam: leaving out \(m.rawValue): it works at the head's features only") }
-                    list.removeAll { !CAMMethod.layerMethods.contains($0) }
+                let chosen = try modelOptions.resolvedLayers(classifier, method: nil)
+                // Pixel attributions ignore --layer (they are at the input); CAM, Score-CAM and
+                // Ablation-CAM cannot work at another layer.
+                func worksThere(_ m: CAMMethod) -> Bool { CAMMethod.layerMethods.contains(m) || CAMMethod.pixelMethods.contains(m) }
+                if chosen.contains(where: { $0 != classifier.head.featureName }) {
+                    for m in list where !worksThere(m) { Console.error("cam: leaving out \(m.rawValue): it works at the head's features only") }
+                    list.removeAll { !worksThere($0) }
                     if list.isEmpty { throw ExitCode(ExitStatus.usage) }
                 }
                 if list.contains(.cam), let error = classifier.head.camError {
@@ -60,7 +64,7 @@ struct Inspect: ParsableCommand {
                     if list.isEmpty { throw ExitCode(ExitStatus.usage) }
                 }
                 try InspectGrid.check(photo: photo, panels: list.count, height: panelHeight)
-                try compare(photo, methods: list, classifier: classifier)
+                try compare(photo, methods: list, classifier: classifier, layers: chosen)
                 return
             }
             try InspectGrid.check(photo: photo, panels: topK, height: panelHeight)
@@ -103,12 +107,11 @@ struct Inspect: ParsableCommand {
     }
 
     /// One panel per method for the top-1 class, with the time each took.
-    func compare(_ photo: RGBImage, methods: [CAMMethod], classifier: Classifier) throws {
+    func compare(_ photo: RGBImage, methods: [CAMMethod], classifier: Classifier, layers: [String]) throws {
         let session = classifier.makeSession()
         let overlay = Overlay(colormap: colormap)
         var panels: [(RGBImage, String)] = []
         print("method        box [x0,y0,x1,y1]        mass in box   ms")
-        let layers = try modelOptions.resolvedLayers(classifier, method: nil)
         for m in methods {
             var settings = ExplainSettings()
             settings.method = m

@@ -52,7 +52,7 @@ struct ModelOptions: ParsableArguments {
     func resolvedLayers(_ classifier: Classifier, method: CAMMethod?, augSmooth: Bool = false) throws -> [String] {
         guard let layer else { return [] }
         let specs = layer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let names = try specs.map { try Self.resolve($0, classifier, method: method) }
+        let names = try Self.resolve(specs, classifier, method: method)
         if augSmooth, let name = names.first(where: { $0 != classifier.head.featureName }) {
             Console.error("cam: \(CAMError.methodNeedsFinalLayer(method: "--aug-smooth", layer: name))")
             throw ExitCode(ExitStatus.usage)
@@ -60,17 +60,19 @@ struct ModelOptions: ParsableArguments {
         return names
     }
 
-    /// One layer spec resolved to its value name; a usage error when unknown or when `method`
-    /// cannot work there.
-    static func resolve(_ spec: String, _ classifier: Classifier, method: CAMMethod?) throws -> String {
+    /// Layer specs resolved to value names (the model's layers listed once); a usage error when
+    /// one is unknown or when `method` cannot work there.
+    static func resolve(_ specs: [String], _ classifier: Classifier, method: CAMMethod?) throws -> [String] {
         do {
             let layers = try LayerCatalog.layers(of: classifier, size: classifier.config.inputSize)
-            let info = try LayerCatalog.resolve(spec, in: layers)
-            if let method, CAMMethod.pixelMethods.contains(method) { throw CAMError.pixelMethodAtLayer(method: method.rawValue) }
-            if let method, !info.isDefault, !CAMMethod.layerMethods.contains(method) {
-                throw CAMError.methodNeedsFinalLayer(method: method.rawValue, layer: info.name)
+            return try specs.map { spec in
+                let info = try LayerCatalog.resolve(spec, in: layers)
+                if let method, CAMMethod.pixelMethods.contains(method) { throw CAMError.pixelMethodAtLayer(method: method.rawValue) }
+                if let method, !info.isDefault, !CAMMethod.layerMethods.contains(method) {
+                    throw CAMError.methodNeedsFinalLayer(method: method.rawValue, layer: info.name)
+                }
+                return info.name
             }
-            return info.name
         } catch {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.usage)
