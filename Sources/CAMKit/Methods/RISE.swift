@@ -13,11 +13,23 @@ import Inference
 /// (row-major; a cell is kept when its draw is below p), then the row shift, then the column
 /// shift (⌊u·cell⌋).
 enum RISE {
-    static func masks(count: Int, cells s: Int, keep p: Float, height h: Int, width w: Int, seed: UInt64) -> [[Float]] {
-        var rng = GaussianNoise(seed: seed)
-        let cellH = (h + s - 1) / s, cellW = (w + s - 1) / s
-        let upH = (s + 1) * cellH, upW = (s + 1) * cellW
-        return (0..<count).map { _ in
+    /// The masks in draw order, one at a time (a thousand masks of a 224×352 input would be
+    /// 315 MB at once).
+    struct Masks {
+        var rng: GaussianNoise
+        let s: Int, p: Float, h: Int, w: Int
+        let cellH: Int, cellW: Int, upH: Int, upW: Int
+
+        init(cells s: Int, keep p: Float, height h: Int, width w: Int, seed: UInt64) {
+            rng = GaussianNoise(seed: seed)
+            self.s = s; self.p = p; self.h = h; self.w = w
+            cellH = (h + s - 1) / s
+            cellW = (w + s - 1) / s
+            upH = (s + 1) * cellH
+            upW = (s + 1) * cellW
+        }
+
+        mutating func next() -> [Float] {
             let grid = (0..<(s * s)).map { _ in rng.uniform() < Double(p) ? Float(1) : 0 }
             let dy = Int(rng.uniform() * Double(cellH)), dx = Int(rng.uniform() * Double(cellW))
             let up = MapUpsampler.resize(grid, width: s, height: s, toWidth: upW, height: upH)
@@ -30,11 +42,11 @@ enum RISE {
     static func map(_ x: Tensor, classIndex c: Int, options: PixelAttribution.Options, batchSize: Int,
                     logits: (Tensor) throws -> [[Float]]) throws -> ClassActivationMap {
         let h = x.shape[2], w = x.shape[3], plane = h * w
-        let masks = masks(count: options.riseMasks, cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
+        var source = Masks(cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
         var sum = [Double](repeating: 0, count: plane)
-        var next = 0
-        while next < masks.count {
-            let batch = masks[next..<min(next + max(batchSize, 1), masks.count)]
+        var done = 0
+        while done < options.riseMasks {
+            let batch = (0..<min(max(batchSize, 1), options.riseMasks - done)).map { _ in source.next() }
             var data = [Float]()
             data.reserveCapacity(batch.count * x.count)
             for m in batch { for ch in 0..<3 { for i in 0..<plane { data.append(x.data[ch * plane + i] * m[i]) } } }
@@ -45,9 +57,9 @@ enum RISE {
                 let probability = e[c] / e.reduce(0, +)
                 for i in 0..<plane { sum[i] += probability * Double(m[i]) }
             }
-            next += batch.count
+            done += batch.count
         }
-        let scale = 1 / (Double(masks.count) * Double(options.riseKeep))
+        let scale = 1 / (Double(options.riseMasks) * Double(options.riseKeep))
         return ClassActivationMap(width: w, height: h, values: sum.map { Float($0 * scale) })
     }
 }
