@@ -11,6 +11,8 @@ public struct MapMaker {
     /// input its gradient runs need.
     let layer: (names: [String], session: ClassifierSession, tensor: Tensor)?
     let pixel: PixelAttribution.Options
+    /// Occlusion's and RISE's forward passes, shared by the photo's classes.
+    let pixelScores = PixelAttribution.ScoreCache()
 
     public init(session: ClassifierSession, input tensor: Tensor, logits: [Float], features: Tensor, head: CAMHead,
                 settings: ExplainSettings, times: StageTimes = StageTimes()) throws {
@@ -58,12 +60,12 @@ public struct MapMaker {
             let black = Preprocessor(config: session.classifier.config).blackInput(width: w, height: h)
             if method == .fullgrad { return try FullGrad.map(x, classIndex: c, session: session) }
             if method == .rise {
-                return try RISE.map(x, classIndex: c, options: pixel, batchSize: options.batchSize) { try session.logits(batch: $0) }
+                return try RISE.map(x, classIndex: c, options: pixel, batchSize: options.batchSize, cache: pixelScores) { try session.logits(batch: $0) }
             }
             let guided = method == .guidedbackprop || method == .guidedgradcam
             var a = method == .occlusion
                 ? try PixelAttribution.occlusion(x, classIndex: c, window: pixel.occlusionWindow, stride: pixel.occlusionStride,
-                                                 batchSize: options.batchSize) { try session.logits(batch: $0) }
+                                                 batchSize: options.batchSize, cache: pixelScores) { try session.logits(batch: $0) }
                 : try PixelAttribution.attribution(method, x: x, options: pixel, blackInput: black) {
                     try session.layerGradients($0, layers: layer.names, classIndex: c, guidedReLU: guided).gradients[layer.names[0]]!.data
                 }

@@ -23,7 +23,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("box-threshold"), help: "τ of the top-1 / GT-known box (fraction of the map's maximum).") var boxThreshold: Float = 0.2
     @Flag(help: "Also measure deletion/insertion AUC and average drop/increase (about 2·steps forward passes per photo).") var faithfulness = false
     @Option(help: "Deletion/insertion steps.") var steps = 100
-    @Option(name: .customLong("batch-size"), help: "Images per forward pass (faithfulness, scorecam).") var batchSize = 16
+    @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam, occlusion and rise (and the faithfulness curves in eval); memory grows with it.") var batchSize = 16
     @Option(help: "Photos evaluated in parallel (default: the number of cores).") var jobs: Int?
     @Flag(name: .customLong("no-overlays"), help: "Do not write <photo>.eval.png (the ground-truth class's map, ground-truth boxes green, its box white).") var noOverlays = false
     @Option(help: "Output folder.") var out = "Output/eval"

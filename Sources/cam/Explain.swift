@@ -21,7 +21,7 @@ struct Explain: ParsableCommand {
     @Option(help: "Map method (README, Methods).") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Use the first principal component of the weighted feature maps instead of their sum.") var eigenSmooth = false
     @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1 (6 forward passes, as pytorch-grad-cam).") var augSmooth = false
-    @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam.") var batchSize = 16
+    @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam, occlusion and rise; memory grows with it.") var batchSize = 16
     @Option(help: "Colormap (jet is OpenCV's COLORMAP_JET).") var colormap: Colormap = .jet
     @Option(help: "Overlay opacity of the heatmap.") var alpha: Float = 0.5
     @Option(name: .customLong("png-level"), help: "Overlay PNG compression: fast (igzip) or best (zlib 9, smallest files).") var pngLevel: PNGEncoder.Level = .fast

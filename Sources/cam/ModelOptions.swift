@@ -52,7 +52,9 @@ struct ModelOptions: ParsableArguments {
     func resolvedLayers(_ classifier: Classifier, method: CAMMethod?, augSmooth: Bool = false) throws -> [String] {
         guard let layer else { return [] }
         let specs = layer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let names = try Self.resolve(specs, classifier, method: method)
+        var seen = Set<String>()
+        // The same layer named twice (an index and its name) is one layer.
+        let names = try Self.resolve(specs, classifier, method: method).filter { seen.insert($0).inserted }
         if augSmooth, let name = names.first(where: { $0 != classifier.head.featureName }) {
             Console.error("cam: \(CAMError.methodNeedsFinalLayer(method: "--aug-smooth", layer: name))")
             throw ExitCode(ExitStatus.usage)

@@ -55,6 +55,10 @@ struct GradientCheckTests {
         convCase("conv 2x3 grouped dilated", input: [1, 4, 9, 8], cout: 6, k: [2, 3], dilations: [2, 2], pads: [1, 2, 1, 2], group: 2)
         convCase("conv depthwise 3x3/2", input: [1, 5, 9, 7], cout: 5, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 5)
         convCase("conv depthwise 5x5 dilated", input: [1, 3, 8, 9], cout: 3, k: [5, 5], dilations: [2, 1], pads: [2, 2, 3, 1], group: 3)
+        // Stride-1 depthwise input gradients run as a forward convolution with flipped taps:
+        // asymmetric pads, a 2×3 dilated kernel, batch 2, a 7×7 one.
+        convCase("conv depthwise 2x3 dilated, batch 2", input: [2, 3, 7, 9], cout: 3, k: [2, 3], dilations: [2, 1], pads: [1, 2, 0, 1], group: 3)
+        convCase("conv depthwise 7x7", input: [1, 2, 9, 8], cout: 2, k: [7, 7], pads: [3, 3, 3, 3], group: 2)
         convCase("conv 1x1", input: [1, 6, 5, 7], cout: 4, k: [1, 1], pads: [0, 0, 0, 0])
         convCase("conv 1x1/2", input: [1, 6, 5, 7], cout: 4, k: [1, 1], strides: [2, 2], pads: [0, 0, 0, 0])
         convCase("conv + fused HardSwish", input: [1, 3, 6, 7], cout: 4, k: [3, 3], pads: [1, 1, 1, 1], activation: .hardSwish)

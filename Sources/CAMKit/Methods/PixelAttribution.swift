@@ -84,34 +84,48 @@ public enum PixelAttribution {
     /// y_c(x) − y_c(occluded) over the windows that cover it, in every channel. `logits` runs a
     /// batch [B, 3, H, W]; `batchSize` images per call.
     static func occlusion(_ x: Tensor, classIndex c: Int, window k: Int, stride s: Int, batchSize: Int,
-                          logits: (Tensor) throws -> [[Float]]) throws -> [Float] {
+                          cache: ScoreCache = .init(), logits: (Tensor) throws -> [[Float]]) throws -> [Float] {
         let h = x.shape[2], w = x.shape[3], plane = h * w
         func starts(_ n: Int) -> [Int] {
             let count = n <= k ? 1 : (n - k + s - 1) / s + 1
-            return (0..<count).map { $0 * s }
+            return (0..<count).map { $0 * s }.filter { $0 < n }
         }
         let windows = starts(h).flatMap { y in starts(w).map { (y, $0) } }
-        let base = try logits(x)[0][c]
+        // The occluded inputs' logits do not depend on the class: run once per photo (the
+        // unoccluded input's first), kept in `cache` for its other classes.
+        if cache.scores == nil {
+            var scores = try logits(x)
+            var next = 0
+            while next < windows.count {
+                let batch = windows[next..<min(next + max(batchSize, 1), windows.count)]
+                var data = [Float]()
+                data.reserveCapacity(batch.count * x.count)
+                for (y0, x0) in batch {
+                    var copy = x.data
+                    for ch in 0..<3 { for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { copy[ch * plane + yy * w + xx] = 0 } } }
+                    data += copy
+                }
+                scores += try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
+                next += batch.count
+            }
+            cache.scores = scores
+        }
+        let scores = cache.scores!
+        let base = scores[0][c]
         var total = [Float](repeating: 0, count: plane), covered = [Float](repeating: 0, count: plane)
-        var next = 0
-        while next < windows.count {
-            let batch = windows[next..<min(next + max(batchSize, 1), windows.count)]
-            var data = [Float]()
-            data.reserveCapacity(batch.count * x.count)
-            for (y0, x0) in batch {
-                var copy = x.data
-                for ch in 0..<3 { for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { copy[ch * plane + yy * w + xx] = 0 } } }
-                data += copy
-            }
-            let scores = try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
-            for (i, (y0, x0)) in batch.enumerated() {
-                let drop = base - scores[i][c]
-                for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { total[yy * w + xx] += drop; covered[yy * w + xx] += 1 } }
-            }
-            next += batch.count
+        for (i, (y0, x0)) in windows.enumerated() {
+            let drop = base - scores[i + 1][c]
+            for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { total[yy * w + xx] += drop; covered[yy * w + xx] += 1 } }
         }
         let perPixel = zip(total, covered).map { $1 > 0 ? $0 / $1 : 0 }
         return perPixel + perPixel + perPixel
+    }
+
+    /// Logits of a photo's perturbed inputs (occlusion's windows, RISE's masks), which every
+    /// class shares: one cache per photo and method.
+    public final class ScoreCache {
+        var scores: [[Float]]?
+        public init() {}
     }
 
     /// Σ over the three channels of A [3, H, W]: the map at the input's resolution.

@@ -39,25 +39,32 @@ enum RISE {
         }
     }
 
+    /// The map of class `c`. The masked inputs' logits do not depend on the class: they are run
+    /// once per photo and kept in `cache` (N × classes floats) for its other classes; the masks
+    /// are drawn again from the seed to weight them.
     static func map(_ x: Tensor, classIndex c: Int, options: PixelAttribution.Options, batchSize: Int,
-                    logits: (Tensor) throws -> [[Float]]) throws -> ClassActivationMap {
+                    cache: PixelAttribution.ScoreCache = .init(), logits: (Tensor) throws -> [[Float]]) throws -> ClassActivationMap {
         let h = x.shape[2], w = x.shape[3], plane = h * w
+        if cache.scores == nil {
+            var source = Masks(cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
+            var scores: [[Float]] = []
+            while scores.count < options.riseMasks {
+                let batch = (0..<min(max(batchSize, 1), options.riseMasks - scores.count)).map { _ in source.next() }
+                var data = [Float]()
+                data.reserveCapacity(batch.count * x.count)
+                for m in batch { for ch in 0..<3 { for i in 0..<plane { data.append(x.data[ch * plane + i] * m[i]) } } }
+                scores += try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
+            }
+            cache.scores = scores
+        }
         var source = Masks(cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
         var sum = [Double](repeating: 0, count: plane)
-        var done = 0
-        while done < options.riseMasks {
-            let batch = (0..<min(max(batchSize, 1), options.riseMasks - done)).map { _ in source.next() }
-            var data = [Float]()
-            data.reserveCapacity(batch.count * x.count)
-            for m in batch { for ch in 0..<3 { for i in 0..<plane { data.append(x.data[ch * plane + i] * m[i]) } } }
-            let scores = try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
-            for (m, s) in zip(batch, scores) {
-                let top = s.max() ?? 0
-                let e = s.map { Double(expf($0 - top)) }
-                let probability = e[c] / e.reduce(0, +)
-                for i in 0..<plane { sum[i] += probability * Double(m[i]) }
-            }
-            done += batch.count
+        for s in cache.scores! {
+            let m = source.next()
+            let top = s.max() ?? 0
+            let e = s.map { Double(expf($0 - top)) }
+            let probability = e[c] / e.reduce(0, +)
+            for i in 0..<plane { sum[i] += probability * Double(m[i]) }
         }
         let scale = 1 / (Double(options.riseMasks) * Double(options.riseKeep))
         return ClassActivationMap(width: w, height: h, values: sum.map { Float($0 * scale) })

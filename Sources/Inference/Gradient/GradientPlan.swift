@@ -142,8 +142,12 @@ public final class GradientPlan {
         zeroAt = layout.zeroAt
         var transposes: [Int: (conv: Conv2D, weights: [Float])] = [:]
         for (i, step) in planner.steps.enumerated() where reached[step.outputs[0]] {
-            guard case .conv(let c) = step.kernel, let t = c.depthwiseTranspose, case .weight(let w) = planner.buffers[step.inputs[1]].kind else { continue }
-            transposes[i] = (t, c.flippedDepthwiseWeights(w))
+            guard case .conv(let c) = step.kernel, let t = c.depthwiseTranspose else { continue }
+            switch planner.buffers[step.inputs[1]].kind {
+            case .weight(let w): transposes[i] = (t, c.flippedDepthwiseWeights(w))
+            case .planConstant(let f): transposes[i] = (t, f.withUnsafeBufferPointer { c.flippedDepthwiseWeights($0.baseAddress!) })
+            case .activation: continue   // run-time weights: the scatter path
+            }
         }
         depthwiseTransposes = transposes
         let transposeCount = transposes.values.map { $0.conv.batch * $0.conv.outChannels * $0.conv.outHeight * $0.conv.outWidth }.max() ?? 0
