@@ -43,6 +43,15 @@ public struct ClassActivationMap: Sendable {
         return (relu.map { ($0 - lo) / (hi - lo) }, false)
     }
 
+    /// (v − min)/(max(v − min) + 1e-7): pytorch-grad-cam's `scale_cam_image`, the per-map (and
+    /// per-channel) normalisation its layer fusion and FullGrad apply before resizing.
+    static func minMaxScaled<C: Collection<Float>>(_ values: C) -> [Float] {
+        let lo = values.min() ?? 0
+        var hi: Float = 0
+        for v in values { hi = max(hi, v - lo) }
+        return values.map { ($0 - lo) / (1e-7 + hi) }
+    }
+
     /// The smallest sorted value at which the running sum reaches `percent` % of the total
     /// (captum's `_cumulative_sum_threshold`, so that outliers do not wash out the picture).
     static func cumulativeThreshold(_ values: [Float], percent: Float) -> Float {

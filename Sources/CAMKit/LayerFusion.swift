@@ -6,11 +6,7 @@ enum LayerFusion {
     static func average(_ maps: [ClassActivationMap], width w: Int, height h: Int) -> ClassActivationMap {
         var sum = [Float](repeating: 0, count: w * h)
         for map in maps {
-            let relu = map.values.map { max($0, 0) }
-            let lo = relu.min() ?? 0
-            let shifted = relu.map { $0 - lo }
-            let hi = shifted.max() ?? 0
-            let scaled = shifted.map { $0 / (1e-7 + hi) }
+            let scaled = ClassActivationMap.minMaxScaled(map.values.lazy.map { max($0, 0) })
             let resized = map.width == w && map.height == h ? scaled : MapUpsampler.resize(scaled, width: map.width, height: map.height, toWidth: w, height: h)
             for i in sum.indices { sum[i] += resized[i] }
         }

@@ -79,14 +79,12 @@ struct Inspect: ParsableCommand {
             let overlay = Overlay(colormap: colormap)
             for (rank, m) in e.maps.enumerated() {
                 let p = e.predictions.first { $0.index == m.index }!
-                let box = m.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? (m.flat ? "flat" : "-")
+                let box = Self.boxText(m) ?? (m.flat ? "flat" : "-")
                 let mass = m.massInBox.map { String(format: "%.2f", $0) } ?? "-"
                 let name = "\(p.index) \(p.label)"
                 print(String(format: "%4d  %@ %6.3f  %8.3f   %@ %@", rank + 1, name.padding(toLength: 34, withPad: " ", startingAt: 0),
                              p.probability, p.logit, box.padding(toLength: 24, withPad: " ", startingAt: 0), mass))
-                var img = overlay.render(photo: photo, map: m.photoMap)
-                if let b = m.localisation.box { Overlay.drawBox(&img, box: b) }
-                panels.append((InspectGrid.panel(img, height: panelHeight), "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
+                panels.append(panel(photo, m, overlay: overlay, label: "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
             }
             try write(photo, panels)
         } catch let e as ExitCode {
@@ -122,12 +120,10 @@ struct Inspect: ParsableCommand {
             let elapsed = (ContinuousClock.now - start).components
             let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
             let map = e.maps[0]
-            let box = map.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? "-"
+            let box = Self.boxText(map) ?? "-"
             print(m.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + box.padding(toLength: 25, withPad: " ", startingAt: 0)
                   + (map.massInBox.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%6.0f", ms))
-            var img = overlay.render(photo: photo, map: map.photoMap)
-            if let b = map.localisation.box { Overlay.drawBox(&img, box: b) }
-            panels.append((InspectGrid.panel(img, height: panelHeight), "\(m.rawValue) · \(e.predictions[0].label)"))
+            panels.append(panel(photo, map, overlay: overlay, label: "\(m.rawValue) · \(e.predictions[0].label)"))
         }
         try write(photo, panels)
     }
@@ -148,13 +144,23 @@ struct Inspect: ParsableCommand {
             settings.layers = [layer]
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let map = e.maps[0]
-            let box = map.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" } ?? "-"
+            let box = Self.boxText(map) ?? "-"
             print(layer.padding(toLength: 50, withPad: " ", startingAt: 0) + " \(map.raw.width)x\(map.raw.height)".padding(toLength: 8, withPad: " ", startingAt: 0) + box)
-            var img = overlay.render(photo: photo, map: map.photoMap)
-            if let b = map.localisation.box { Overlay.drawBox(&img, box: b) }
-            panels.append((InspectGrid.panel(img, height: panelHeight), "\(map.raw.width)x\(map.raw.height) \(Self.shortName(layer))"))
+            panels.append(panel(photo, map, overlay: overlay, label: "\(map.raw.width)x\(map.raw.height) \(Self.shortName(layer))"))
         }
         try write(photo, panels)
+    }
+
+    /// A map's box as "[x0,y0,x1,y1]", nil without one.
+    static func boxText(_ map: ClassMap) -> String? {
+        map.localisation.box.map { "[\($0.values.map(String.init).joined(separator: ","))]" }
+    }
+
+    /// One grid panel: the map's overlay on the photo with its box, and its caption.
+    func panel(_ photo: RGBImage, _ map: ClassMap, overlay: Overlay, label: String) -> (RGBImage, String) {
+        var img = overlay.render(photo: photo, map: map.photoMap)
+        if let b = map.localisation.box { Overlay.drawBox(&img, box: b) }
+        return (InspectGrid.panel(img, height: panelHeight), label)
     }
 
     /// The last three path components of a value name (ONNX names from PyTorch are paths).

@@ -12,11 +12,8 @@ enum FullGrad {
         var sum = [Float](repeating: 0, count: plane)
         /// N(|scale·channel|) added into `into` (same size as the channel).
         func addNormalised(_ channel: UnsafeBufferPointer<Float>, scale: Float, into out: inout [Float]) {
-            let t = channel.map { abs($0 * scale) }
-            let lo = t.min() ?? 0
-            var hi: Float = 0
-            for v in t { hi = max(hi, v - lo) }
-            for i in t.indices { out[i] += (t[i] - lo) / (1e-7 + hi) }
+            let n = ClassActivationMap.minMaxScaled(channel.lazy.map { abs($0 * scale) })
+            for i in n.indices { out[i] += n[i] }
         }
         // Resizing is linear: a layer's normalised channels are summed at its own resolution and
         // resized once (pytorch-grad-cam resizes each channel; the sums are the same).

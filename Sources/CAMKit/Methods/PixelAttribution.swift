@@ -93,24 +93,11 @@ public enum PixelAttribution {
         let windows = starts(h).flatMap { y in starts(w).map { (y, $0) } }
         // The occluded inputs' logits do not depend on the class: run once per photo (the
         // unoccluded input's first), kept in `cache` for its other classes.
-        if cache.scores == nil {
-            var scores = try logits(x)
-            var next = 0
-            while next < windows.count {
-                let batch = windows[next..<min(next + max(batchSize, 1), windows.count)]
-                var data = [Float]()
-                data.reserveCapacity(batch.count * x.count)
-                for (y0, x0) in batch {
-                    var copy = x.data
-                    for ch in 0..<3 { for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { copy[ch * plane + yy * w + xx] = 0 } } }
-                    data += copy
-                }
-                scores += try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
-                next += batch.count
-            }
-            cache.scores = scores
+        let scores = try cache.scores(of: x, count: windows.count + 1, batchSize: batchSize, logits: logits) { i, input in
+            guard i > 0 else { return }   // 0: the unoccluded input
+            let (y0, x0) = windows[i - 1]
+            for ch in 0..<3 { for yy in y0..<min(y0 + k, h) { for xx in x0..<min(x0 + k, w) { input[ch * plane + yy * w + xx] = 0 } } }
         }
-        let scores = cache.scores!
         let base = scores[0][c]
         var total = [Float](repeating: 0, count: plane), covered = [Float](repeating: 0, count: plane)
         for (i, (y0, x0)) in windows.enumerated() {
@@ -126,6 +113,27 @@ public enum PixelAttribution {
     public final class ScoreCache {
         var scores: [[Float]]?
         public init() {}
+
+        /// The logits of `count` perturbed copies of x (`perturb` turns copy i into its input,
+        /// in order), run in batches of `batchSize` the first time and kept after.
+        func scores(of x: Tensor, count: Int, batchSize: Int, logits: (Tensor) throws -> [[Float]],
+                    perturb: (Int, inout [Float]) -> Void) throws -> [[Float]] {
+            if let scores { return scores }
+            var result: [[Float]] = []
+            while result.count < count {
+                let n = min(max(batchSize, 1), count - result.count)
+                var data = [Float]()
+                data.reserveCapacity(n * x.count)
+                for i in result.count..<(result.count + n) {
+                    var copy = x.data
+                    perturb(i, &copy)
+                    data += copy
+                }
+                result += try logits(Tensor(shape: [n] + Array(x.shape.dropFirst()), data: data))
+            }
+            scores = result
+            return result
+        }
     }
 
     /// Σ over the three channels of A [3, H, W]: the map at the input's resolution.

@@ -45,21 +45,14 @@ enum RISE {
     static func map(_ x: Tensor, classIndex c: Int, options: PixelAttribution.Options, batchSize: Int,
                     cache: PixelAttribution.ScoreCache = .init(), logits: (Tensor) throws -> [[Float]]) throws -> ClassActivationMap {
         let h = x.shape[2], w = x.shape[3], plane = h * w
-        if cache.scores == nil {
-            var source = Masks(cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
-            var scores: [[Float]] = []
-            while scores.count < options.riseMasks {
-                let batch = (0..<min(max(batchSize, 1), options.riseMasks - scores.count)).map { _ in source.next() }
-                var data = [Float]()
-                data.reserveCapacity(batch.count * x.count)
-                for m in batch { for ch in 0..<3 { for i in 0..<plane { data.append(x.data[ch * plane + i] * m[i]) } } }
-                scores += try logits(Tensor(shape: [batch.count, 3, h, w], data: data))
-            }
-            cache.scores = scores
+        var drawn = Masks(cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
+        let scores = try cache.scores(of: x, count: options.riseMasks, batchSize: batchSize, logits: logits) { _, input in
+            let m = drawn.next()
+            for ch in 0..<3 { for i in 0..<plane { input[ch * plane + i] *= m[i] } }
         }
         var source = Masks(cells: options.riseCells, keep: options.riseKeep, height: h, width: w, seed: options.seed)
         var sum = [Double](repeating: 0, count: plane)
-        for s in cache.scores! {
+        for s in scores {
             let m = source.next()
             let top = s.max() ?? 0
             let e = s.map { Double(expf($0 - top)) }

@@ -94,25 +94,15 @@ extension Activation {
 
 /// Backward rules of the broadcasting arithmetic.
 enum ElementwiseVJP {
-    /// For each element of `outShape`, the flat index of the element of `shape` broadcast to it.
+    /// For each element of `outShape`, the flat index of the element of `shape` broadcast to it:
+    /// the forward broadcast itself run on the indices of `shape`.
     static func offsets(of shape: [Int], in outShape: [Int]) -> [Int] {
-        let strides = Broadcast.strides(of: shape, in: outShape)
-        let rank = outShape.count, count = outShape.elementCount
-        var result = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: rank)
-        var offset = 0
-        for o in 0..<count {
-            result[o] = offset
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < outShape[axis] { break }
-                offset -= strides[axis] * outShape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
+        let indices = Array(0..<shape.elementCount)
+        var result = [Int](repeating: 0, count: outShape.elementCount)
+        var zero = 0
+        indices.withUnsafeBufferPointer { a in result.withUnsafeMutableBufferPointer { out in
+            Broadcast.apply(a.baseAddress!, shape, &zero, [1], into: out.baseAddress!, outShape: outShape) { i, _ in i }
+        } }
         return result
     }
 

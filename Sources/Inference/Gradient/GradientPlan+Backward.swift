@@ -25,8 +25,8 @@ extension GradientPlan {
         case .conv(let conv):
             guard let dx = gradient(step, 0) else { return }
             var g = dy
-            if let a = conv.activation, guidedReLU, GradientPlan.isGuided(a) {
-                GradientPlan.guided(a, dy, output: outputValue(step), count: gradientSizes[step.outputs[0]], into: activationScratch!)
+            if guidedReLU, let high = conv.activation.flatMap(GradientPlan.guidedCeiling) {
+                GradientPlan.guided(dy, output: outputValue(step), below: high, count: gradientSizes[step.outputs[0]], into: activationScratch!)
                 g = UnsafePointer(activationScratch!)
             } else if let activation = conv.activation {
                 // The fused activation's derivative first, from the output, into its own scratch.
@@ -63,10 +63,8 @@ extension GradientPlan {
             }
         case let .activation(a, count):
             guard let dx = gradient(step, 0) else { return }
-            if guidedReLU, GradientPlan.isGuided(a) {
+            if guidedReLU, let high = GradientPlan.guidedCeiling(a) {
                 let x = value(step, 0)
-                var high = Float.infinity
-                if case .clip(_, let hi) = a { high = hi }
                 for i in 0..<count where dy[i] > 0 && x[i] > 0 && x[i] < high { dx[i] += dy[i] }
                 return
             }
@@ -131,18 +129,21 @@ extension GradientPlan {
         }
     }
 
-    /// The activations guided backpropagation changes: ReLU, and ReLU6 (a Clip from 0), which
-    /// captum and pytorch-grad-cam leave alone (it is no `nn.ReLU` module) — on a ReLU6 network
-    /// such as the shipped EfficientNet-Lite0 they return the plain gradient.
-    static func isGuided(_ a: Activation) -> Bool {
-        if case .clip(let lo, _) = a { return lo == 0 }
-        return a == .relu
+    /// Where guided backpropagation applies: ReLU (ceiling ∞) and ReLU6, a Clip from 0 (ceiling
+    /// its max), which captum and pytorch-grad-cam leave alone (it is no `nn.ReLU` module) — on
+    /// a ReLU6 network such as the shipped EfficientNet-Lite0 they return the plain gradient.
+    /// nil for every other activation.
+    static func guidedCeiling(_ a: Activation) -> Float? {
+        switch a {
+        case .relu: return .infinity
+        case .clip(let lo, let hi) where lo == 0: return hi
+        default: return nil
+        }
     }
 
-    /// g = dy where dy > 0 and the activation passed its input (y inside (0, high)), else 0.
-    static func guided(_ a: Activation, _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, count: Int, into g: UnsafeMutablePointer<Float>) {
-        var high = Float.infinity
-        if case .clip(_, let hi) = a { high = hi }
+    /// g = dy where dy > 0 and the activation passed its input (its output y in (0, high)), else 0.
+    static func guided(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, below high: Float, count: Int,
+                       into g: UnsafeMutablePointer<Float>) {
         for i in 0..<count { g[i] = dy[i] > 0 && y[i] > 0 && y[i] < high ? dy[i] : 0 }
     }
 }
