@@ -14,25 +14,31 @@ static dnnl_alg_kind_t activation_kind(int activation) {
     }
 }
 
+dnnl_status_t camkit_conv_descs(const camkit_conv_shape *s, dnnl_memory_desc_t *src, dnnl_memory_desc_t *dst,
+                                dnnl_memory_desc_t *weights_any, dnnl_memory_desc_t *plain_weights) {
+    dnnl_status_t st;
+    if (s->plain_source) st = camkit_plain_desc(src, s->batch, s->in_channels, s->in_h, s->in_w);
+    else st = camkit_native_desc(src, s->layout, s->batch, s->in_channels, s->in_h, s->in_w);
+    if (st != dnnl_success) return st;
+    if ((st = camkit_native_desc(dst, s->layout, s->batch, s->out_channels, s->out_h, s->out_w)) != dnnl_success) return st;
+    int g = s->groups;
+    if (g > 1) {
+        dnnl_dims_t wd = {g, s->out_channels / g, s->in_channels / g, s->kernel_h, s->kernel_w};
+        if ((st = dnnl_memory_desc_init_by_tag(weights_any, 5, wd, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return st;
+        return dnnl_memory_desc_init_by_tag(plain_weights, 5, wd, dnnl_f32, dnnl_goihw);
+    }
+    dnnl_dims_t wd = {s->out_channels, s->in_channels, s->kernel_h, s->kernel_w};
+    if ((st = dnnl_memory_desc_init_by_tag(weights_any, 4, wd, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return st;
+    return dnnl_memory_desc_init_by_tag(plain_weights, 4, wd, dnnl_f32, dnnl_oihw);
+}
+
 camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *s, char *error, size_t error_size) {
     camkit_dnnl_op *op = calloc(1, sizeof *op);
     dnnl_post_ops_t post_ops = NULL;
     dnnl_primitive_attr_t attr = NULL;
     if (!op) return NULL;
     dnnl_memory_desc_t src_md, dst_md, weights_any, bias_md;
-    if (s->plain_source) CAMKIT_CHECK(camkit_plain_desc(&src_md, s->batch, s->in_channels, s->in_h, s->in_w), "source layout");
-    else CAMKIT_CHECK(camkit_native_desc(&src_md, s->layout, s->batch, s->in_channels, s->in_h, s->in_w), "source layout");
-    CAMKIT_CHECK(camkit_native_desc(&dst_md, s->layout, s->batch, s->out_channels, s->out_h, s->out_w), "destination layout");
-    int g = s->groups;
-    if (g > 1) {
-        dnnl_dims_t wd = {g, s->out_channels / g, s->in_channels / g, s->kernel_h, s->kernel_w};
-        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&weights_any, 5, wd, dnnl_f32, dnnl_format_tag_any), "weights layout");
-        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&op->plain_weights, 5, wd, dnnl_f32, dnnl_goihw), "weights layout");
-    } else {
-        dnnl_dims_t wd = {s->out_channels, s->in_channels, s->kernel_h, s->kernel_w};
-        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&weights_any, 4, wd, dnnl_f32, dnnl_format_tag_any), "weights layout");
-        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&op->plain_weights, 4, wd, dnnl_f32, dnnl_oihw), "weights layout");
-    }
+    CAMKIT_CHECK(camkit_conv_descs(s, &src_md, &dst_md, &weights_any, &op->plain_weights), "layouts");
     dnnl_dims_t bd = {s->out_channels};
     CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x), "bias layout");
     dnnl_dims_t strides = {s->stride_h, s->stride_w};

@@ -38,6 +38,12 @@ struct camkit_dnnl_op {
 /// Makes `op`'s primitive, stream and scratchpad from `desc` (pd creation with user scratchpad
 /// mode and `attr`'s post-ops, which may be NULL).
 dnnl_status_t camkit_op_init(camkit_dnnl_op *op, const void *desc, dnnl_primitive_attr_t attr);
+/// A convolution's source and destination layouts (plain or native as `s` says), its weights
+/// for the primitive to choose (`format_tag_any`) and in the plain [M, C/group, kh, kw] order.
+dnnl_status_t camkit_conv_descs(const camkit_conv_shape *s, dnnl_memory_desc_t *src, dnnl_memory_desc_t *dst,
+                                dnnl_memory_desc_t *weights_any, dnnl_memory_desc_t *plain_weights);
+/// Makes the primitive, stream and scratchpad of an operation whose `pd` is set.
+dnnl_status_t camkit_op_adopt(camkit_dnnl_op *op);
 /// Makes `op` a reorder from `from` to `to`, run with (source, destination).
 dnnl_status_t camkit_reorder_init(camkit_dnnl_op *op, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to);
 /// Adds an argument with memory of layout `md`, in run order.

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 /// Makes the primitive, stream and scratchpad of an operation whose `pd` is set.
-static dnnl_status_t adopt(camkit_dnnl_op *op) {
+dnnl_status_t camkit_op_adopt(camkit_dnnl_op *op) {
     dnnl_engine_t engine = camkit_engine();
     dnnl_status_t s;
     if ((s = dnnl_primitive_create(&op->primitive, op->pd)) != dnnl_success) return s;
@@ -33,7 +33,7 @@ dnnl_status_t camkit_op_init(camkit_dnnl_op *op, const void *desc, dnnl_primitiv
     dnnl_status_t s = user_scratchpad(&attr, &own);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&op->pd, desc, attr, engine, NULL);
     if (own) dnnl_primitive_attr_destroy(own);
-    return s == dnnl_success ? adopt(op) : s;
+    return s == dnnl_success ? camkit_op_adopt(op) : s;
 }
 
 dnnl_status_t camkit_reorder_init(camkit_dnnl_op *op, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to) {
@@ -43,7 +43,7 @@ dnnl_status_t camkit_reorder_init(camkit_dnnl_op *op, const dnnl_memory_desc_t *
     dnnl_status_t s = user_scratchpad(&attr, &own);
     if (s == dnnl_success) s = dnnl_reorder_primitive_desc_create(&op->pd, from, engine, to, engine, attr);
     if (own) dnnl_primitive_attr_destroy(own);
-    if (s == dnnl_success) s = adopt(op);
+    if (s == dnnl_success) s = camkit_op_adopt(op);
     if (s == dnnl_success) s = camkit_op_add_arg(op, DNNL_ARG_FROM, from);
     if (s == dnnl_success) s = camkit_op_add_arg(op, DNNL_ARG_TO, to);
     return s;

@@ -43,3 +43,19 @@ final class PackedWeights: Sendable {
         }
     }
 }
+
+extension PackedWeights {
+    /// `weights` packed for the convolution primitive `conv` (forward or backward-data): the
+    /// shared copy when there is a cache, else a copy the caller owns (`owned`); nil if packing
+    /// fails.
+    static func pack(_ weights: UnsafePointer<Float>, for conv: OpaquePointer, cache: PackedWeights?)
+        -> (pointer: UnsafeMutablePointer<Float>, owned: Bool)? {
+        if let cache { return cache.packed(weights, for: conv).map { ($0, false) } }
+        let p = UnsafeMutablePointer<Float>.allocateAligned(max(camkit_dnnl_conv_packed_weight_count(conv), 1))
+        guard camkit_dnnl_conv_pack_weights(conv, weights, p) == 0 else {
+            p.deallocate()
+            return nil
+        }
+        return (p, true)
+    }
+}

@@ -14,9 +14,12 @@ extension Planner {
         // Some oneDNN kernels fix their thread count when created: create them with the plan's.
         camkit_dnnl_set_threads(Int32(threads))
         var pass = NativeLayoutPass(planner: self, layout: NativeLayoutPass.chooseLayout(steps), cache: cache)
+        pass.forGradients = nativeForGradients
         pass.run()
         steps = pass.steps
         buffers = pass.buffers
+        nativeDims = pass.native
+        nativeLayout = pass.layout
         recomputeLiveness()
     }
 }
@@ -42,6 +45,12 @@ struct NativeLayoutPass {
     let originalBufferCount: Int
     /// Buffers replaced by another (a fused add's output is its residual buffer).
     var renamed: [Int: Int] = [:]
+    /// A gradient plan's tail: only convolutions whose backward-data kernel oneDNN has, and the
+    /// steps whose vector–Jacobian product is a flat loop over the buffer (activations,
+    /// same-shaped arithmetic) run natively; no residual add is folded into a convolution (the
+    /// backward pass needs the sum and the skip apart), and pooling and per-channel arithmetic
+    /// run plain, where their backward rules are.
+    var forGradients = false
     /// The original index of the step being rewritten.
     var current = 0
     /// The last native convolution emitted: its original step and index, its emitted index.
@@ -131,14 +140,14 @@ struct NativeLayoutPass {
         case .conv(let conv):
             return adoptConvolution(conv, step)
         case let .activation(a, _):
-            if fuseActivationAfterResidual(a, step) { return true }
+            if !forGradients, fuseActivationAfterResidual(a, step) { return true }
             guard let x = heldNatively(step.inputs[0]), let dims = native[x], keepsPaddingZero(dims, a) else { return false }
             emitNative(step, .activation(a, count: layout.count(dims)), inputs: [x], dims: dims)
             return true
         case let .binary(op, a, b, out):
             guard step.inputs.count == 2 else { return false }
             if a == b, b == out {
-                if op == .add, fuseResidual(step) { return true }
+                if op == .add, !forGradients, fuseResidual(step) { return true }
                 // Same-shaped operands, both held natively: one flat loop over the native buffer.
                 let held = step.inputs.map(heldNatively)
                 guard let first = held[0], let second = held[1], let dims = native[first], native[second] == dims,
@@ -147,14 +156,14 @@ struct NativeLayoutPass {
                 emitNative(step, .binary(op, a: count, b: count, out: count), inputs: [first, second], dims: dims)
                 return true
             }
-            return adoptChannelArithmetic(op, a: a, b: b, out: out, step)
+            return !forGradients && adoptChannelArithmetic(op, a: a, b: b, out: out, step)
         case .pool(let pool):
-            guard let x = heldNatively(step.inputs[0]), let dims = native[x], dims[0] * dims[1] == pool.planes,
+            guard !forGradients, let x = heldNatively(step.inputs[0]), let dims = native[x], dims[0] * dims[1] == pool.planes,
                   let op = NativeOp.pool(pool, dims: dims, layout: layout) else { return false }
             emitNative(step, .native(op), inputs: [x], dims: [dims[0], dims[1], pool.outHeight, pool.outWidth])
             return true
         case let .globalAverage(planes, size), let .globalMax(planes, size):
-            guard let x = heldNatively(step.inputs[0]), let dims = native[x], dims[0] * dims[1] == planes, dims[2] * dims[3] == size else { return false }
+            guard !forGradients, let x = heldNatively(step.inputs[0]), let dims = native[x], dims[0] * dims[1] == planes, dims[2] * dims[3] == size else { return false }
             var isMax = false
             if case .globalMax = step.kernel { isMax = true }
             let whole = Pool2D(kind: isMax ? .max : .average(countIncludePad: false), planes: planes, inHeight: dims[2], inWidth: dims[3],
@@ -233,11 +242,11 @@ struct NativeLayoutPass {
         case .activation: return nil
         case .weight(let p):
             return NativeConvolution.make(conv, weights: p, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
-                                          accumulate: accumulate, cache: cache)
+                                          accumulate: accumulate, inputGradient: forGradients, cache: cache)
         case .planConstant(let data):
             return data.withUnsafeBufferPointer {
                 NativeConvolution.make(conv, weights: $0.baseAddress!, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
-                                       accumulate: accumulate, cache: nil)
+                                       accumulate: accumulate, inputGradient: forGradients, cache: nil)
             }
         }
     }

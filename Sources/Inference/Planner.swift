@@ -42,6 +42,13 @@ struct Planner {
     /// Buffers that keep their memory to the end of the run instead of sharing it by liveness:
     /// the forward values a gradient plan's backward pass reads. Asked once the steps are known.
     var keptToEnd: ((Planner) -> Set<Int>)?
+    /// A gradient plan's tail: the native pass keeps to the steps whose backward pass runs on
+    /// the native layout too (see `NativeLayoutPass.forGradients`).
+    var nativeForGradients = false
+    /// After the native pass: the buffers that hold a tensor in the native layout, with its
+    /// [n, c, h, w].
+    var nativeDims: [Int: [Int]] = [:]
+    var nativeLayout: NativeLayout?
 
     init(graph: Graph, weights: WeightStore, limit: Int, threads: Int = 1, packedWeights: PackedWeights? = nil) {
         self.threads = threads

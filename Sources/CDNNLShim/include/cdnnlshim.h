@@ -84,6 +84,10 @@ typedef struct {
 /// A convolution; run with (source, packed weights, destination, bias), bias NULL when
 /// has_bias is 0. NULL with the reason in `error` when oneDNN has no kernel for it.
 camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *shape, char *error, size_t error_size);
+/// The input gradient of the convolution `shape` describes (its activation, bias and
+/// accumulation ignored): run with (output gradient, packed weights, input gradient), which it
+/// overwrites. Its weights are packed for it like a forward convolution's (the functions below).
+camkit_dnnl_op *camkit_dnnl_conv_backward_data_create(const camkit_conv_shape *shape, char *error, size_t error_size);
 /// Floats the packed weights take.
 size_t camkit_dnnl_conv_packed_weight_count(const camkit_dnnl_op *conv);
 /// Packs `weights` ([M, C/group, kh, kw], plain) into `packed`. 0 on success.

@@ -122,6 +122,12 @@ enum ElementwiseVJP {
                        da: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) {
         let count = outShape.elementCount
         let same = aShape.elementCount == count && bShape.elementCount == count
+        if same && (op == .add || op == .sub) {   // a residual add: plain loops that vectorise
+            if let da { for o in 0..<count { da[o] += dy[o] } }
+            if let db, op == .add { for o in 0..<count { db[o] += dy[o] } }
+            if let db, op == .sub { for o in 0..<count { db[o] -= dy[o] } }
+            return
+        }
         let ia = same ? [] : offsets(of: aShape, in: outShape), ib = same ? [] : offsets(of: bShape, in: outShape)
         @inline(__always) func ai(_ o: Int) -> Int { same ? o : ia[o] }
         @inline(__always) func bi(_ o: Int) -> Int { same ? o : ib[o] }

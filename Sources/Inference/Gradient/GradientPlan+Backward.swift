@@ -2,12 +2,13 @@
 /// into the gradient of every input a target reaches (inputs no target reaches — weights,
 /// constants, context values — get nothing).
 extension GradientPlan {
-    /// The operator a kernel runs when it has no backward rule (only oneDNN's, which gradient
-    /// plans never use), else nil.
+    /// The operator a kernel runs when it has no backward rule (a oneDNN primitive other than a
+    /// convolution with its backward-data kernel or a reorder, which gradient plans never make),
+    /// else nil.
     static func missingRule(_ kernel: Kernel) -> String? {
         switch kernel {
-        case .nativeConv: return "Conv (oneDNN)"
-        case .native(let op): return op.implementation
+        case .nativeConv(let c): return c.backward == nil ? "Conv (oneDNN)" : nil
+        case .native(let op): return op.reordering == nil ? op.implementation : nil
         default: return nil
         }
     }
@@ -45,7 +46,7 @@ extension GradientPlan {
                 conv.inputGradient(outputGradient: g, weights: value(step, 1), into: dx, scratch: scratch)
             }
         case .nativeConv, .native:
-            preconditionFailure("gradient plans run no oneDNN kernels")
+            nativeBackward(step, index: index, dy: dy)
         case let .batchNorm(batch, channels, spatial, scale, shift):
             if let hook = onBiasGradient {
                 let s = bufferShapes[step.outputs[0]] ?? []

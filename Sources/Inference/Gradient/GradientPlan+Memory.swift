@@ -12,6 +12,7 @@ extension GradientPlan {
             let inputs = step.inputs.filter { $0 >= 0 }
             switch step.kernel {
             case .conv(let c): if c.activation != nil { kept.insert(step.outputs[0]) }
+            case .nativeConv(let c): if c.conv.activation != nil { kept.insert(step.outputs[0]) }
             case .activation(let a, _):
                 switch a {
                 case .sigmoid, .tanh: kept.insert(step.outputs[0])

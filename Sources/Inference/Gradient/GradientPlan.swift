@@ -13,10 +13,10 @@ public struct GradientResult: Sendable {
 ///
 /// Two plans run. The context plan (oneDNN kernels, memory shared by liveness, pruned to what
 /// is needed) computes the targets and every other value the tail reads. The tail plan runs the
-/// nodes between the targets and the output on the plain NCHW kernels and keeps every value it
-/// computes, because the backward pass reads them: a convolution's input and weights, an
-/// activation's input, a max pool's input, a product's two operands. Nothing before the
-/// earliest target is kept. Backward walks the tail's steps in reverse; each kernel's
+/// nodes between the targets and the output — its convolutions on oneDNN's native layout where
+/// oneDNN also has their backward-data kernel, the rest on the plain NCHW kernels — and keeps
+/// the values the backward pass reads: an activation's input or output, a max pool's input, a
+/// product's two operands. Nothing before the earliest target is kept. Backward walks the tail's steps in reverse; each kernel's
 /// vector–Jacobian product (`Gradient/*VJP.swift`) adds its contribution to its inputs'
 /// gradients, so a value read twice (a residual branch) sums both.
 /// Not thread-safe: one per worker, like `ExecutionPlan`.
@@ -46,6 +46,19 @@ public final class GradientPlan {
     /// convolution with flipped taps (`Conv2D.depthwiseTranspose`), and where it writes.
     let depthwiseTransposes: [Int: (conv: Conv2D, weights: [Float])]
     let transposeOutput: UnsafeMutablePointer<Float>?
+    /// The backward pass of the steps that ran on oneDNN's native layout, by step index
+    /// (`GradientPlan+Native.swift`), and the scratch their results land in before they are
+    /// added to a gradient.
+    let nativeSteps: [Int: NativeStepBackward]
+    let nativeScratch: UnsafeMutablePointer<Float>?
+    /// Targets held in the native layout: the reorder that gives their plain values and gradients.
+    let targetReorders: [Int: NativeOp]
+    /// Gradient buffers read after their producer's backward step: the targets'.
+    let keptGradients: Set<Int>
+    /// FullGrad's hook sees plain gradients: reorders made on first use, and their output.
+    var hookReorders: [Int: NativeOp] = [:]
+    var hookScratch: UnsafeMutablePointer<Float>?
+    var hookScratchCount = 0
     /// Guided backpropagation (Springenberg et al., 2015): every ReLU (and ReLU6) passes back only
     /// positive gradients, where its input was positive (set before `run`; the plan is otherwise
     /// the same).
@@ -64,6 +77,9 @@ public final class GradientPlan {
         /// [channels]
         public let bias: UnsafePointer<Float>
     }
+
+    /// Backward steps that run on oneDNN's native layout (convolutions and reorders).
+    public var nativeBackwardCount: Int { nativeSteps.count }
 
     /// Floats the tail plan and its backward pass hold: the tail's activations (those backward
     /// reads kept to the end), gradients and scratch.
@@ -95,14 +111,18 @@ public final class GradientPlan {
             return GraphInput(name: name, shape: s.map { $0 })
         }
         tailInputs = split.tailInputs
-        var planner = Planner(graph: tailGraph, weights: engine.weights, limit: engine.maxTensorElements, threads: engine.threads)
-        let internalTargets = targets.filter { !split.tailInputs.contains($0) && $0 != output }
+        var planner = Planner(graph: tailGraph, weights: engine.weights, limit: engine.maxTensorElements, threads: engine.threads,
+                              packedWeights: engine.packedWeights)
+        planner.nativeForGradients = true
         planner.keptToEnd = { p in
             let targetBuffers = targets.compactMap { t -> Int? in if case .runtime(let b, _)? = p.values[t] { return b }; return nil }
             let reached = GradientPlan.reachedBuffers(steps: p.steps, count: p.buffers.count, targets: targetBuffers)
             return GradientPlan.forwardValuesRead(steps: p.steps, reached: reached).union(targetBuffers)
         }
-        tail = try planner.plan(inputs: shapes, outputs: [output] + internalTargets)
+        // Targets inside the tail are kept to the end (above) but are no plan outputs: an output
+        // is written in the plain layout beside a native copy that later steps read, and the
+        // gradient would reach the copy, not the target.
+        tail = try planner.plan(inputs: shapes, outputs: [output])
         guard case .runtime(let ob, let os)? = planner.values[output] else {
             throw .gradientUnavailable(value: output, detail: "the output is a constant")
         }
@@ -139,7 +159,12 @@ public final class GradientPlan {
         }
         gradients = layout.pointers
         gradientSlots = layout.slots
-        zeroAt = layout.zeroAt
+        let native = GradientPlan.nativeBackward(planner: planner, reached: reached, targets: self.targets.map(\.buffer))
+        nativeSteps = native.steps
+        targetReorders = native.targetReorders
+        keptGradients = Set(self.targets.map(\.buffer))
+        zeroAt = layout.zeroAt.mapValues { buffers in buffers.filter { !native.overwritten.contains($0) } }
+        nativeScratch = native.scratchCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(native.scratchCount) : nil
         var transposes: [Int: (conv: Conv2D, weights: [Float])] = [:]
         for (i, step) in planner.steps.enumerated() where reached[step.outputs[0]] {
             guard case .conv(let c) = step.kernel, let t = c.depthwiseTranspose else { continue }
@@ -158,11 +183,15 @@ public final class GradientPlan {
         }.max() ?? 0, transposes.values.map(\.conv.scratchCount).max() ?? 0)
         scratch = scratchCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(scratchCount) : nil
         let activationCount = planner.steps.map { step -> Int in
-            if case .conv(let c) = step.kernel, c.activation != nil, reached[step.outputs[0]] { return planner.buffers[step.outputs[0]].size }
-            return 0
+            guard reached[step.outputs[0]] else { return 0 }
+            switch step.kernel {
+            case .conv(let c) where c.activation != nil: return planner.buffers[step.outputs[0]].size
+            case .nativeConv(let c) where c.conv.activation != nil: return planner.buffers[step.outputs[0]].size
+            default: return 0
+            }
         }.max() ?? 0
         activationScratch = activationCount > 0 ? UnsafeMutablePointer<Float>.allocateAligned(activationCount) : nil
-        keptFloats = tail.arenaFloats + layout.floats + scratchCount + activationCount + transposeCount
+        keptFloats = tail.arenaFloats + layout.floats + scratchCount + activationCount + transposeCount + native.scratchCount
     }
 
     deinit {
@@ -170,6 +199,8 @@ public final class GradientPlan {
         scratch?.deallocate()
         activationScratch?.deallocate()
         transposeOutput?.deallocate()
+        nativeScratch?.deallocate()
+        hookScratch?.deallocate()
     }
 
     /// Runs forward and backward for one image: the seed is 1 at `outputIndex` of the output
@@ -194,8 +225,15 @@ public final class GradientPlan {
         var values: [String: Tensor] = [:], grads: [String: Tensor] = [:]
         for t in targets {
             let n = t.shape.elementCount
-            values[t.name] = Tensor(shape: t.shape, data: Array(UnsafeBufferPointer(start: tail.pointers[t.buffer], count: n)))
-            grads[t.name] = Tensor(shape: t.shape, data: Array(UnsafeBufferPointer(start: gradients[t.buffer]!, count: n)))
+            func plain(_ p: UnsafeMutablePointer<Float>) -> [Float] {
+                guard let r = targetReorders[t.buffer] else { return Array(UnsafeBufferPointer(start: p, count: n)) }
+                return [Float](unsafeUninitializedCapacity: n) { out, count in
+                    r.run(p, out.baseAddress!)
+                    count = n
+                }
+            }
+            values[t.name] = Tensor(shape: t.shape, data: plain(tail.pointers[t.buffer]))
+            grads[t.name] = Tensor(shape: t.shape, data: plain(gradients[t.buffer]!))
         }
         return GradientResult(output: output, values: values, gradients: grads)
     }

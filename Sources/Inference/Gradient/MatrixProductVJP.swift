@@ -9,7 +9,9 @@ enum MatrixProductVJP {
         let M = Int32(m), N = Int32(n), K = Int32(k)
         let ldb = Int32(transB ? k : n), lda = Int32(transA ? m : k)
         if let da {
-            if transA {   // dA [k, m] = alpha·op(B)·dYᵀ
+            if m == 1 {   // one row (a classifier's logits): dA = alpha·op(B)·dY, one pass over B with no packing
+                cblas_sgemv(CblasRowMajor, transB ? CblasTrans : CblasNoTrans, transB ? N : K, transB ? K : N, alpha, b, ldb, dy, 1, 1, da, 1)
+            } else if transA {   // dA [k, m] = alpha·op(B)·dYᵀ
                 cblas_sgemm(CblasRowMajor, transB ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N, alpha, b, ldb, dy, N, 1, da, M)
             } else {      // dA [m, k] = alpha·dY·op(B)ᵀ
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, transB ? CblasNoTrans : CblasTrans, M, K, N, alpha, dy, N, b, ldb, 1, da, K)

@@ -11,6 +11,8 @@ final class NativeConvolution {
     /// The result is added to what the destination holds (a fused residual add).
     let accumulates: Bool
     private let op: NativeOp
+    /// Its input gradient on the same layout, made when a gradient plan asked for it.
+    let backward: NativeConvolutionBackward?
     /// Packed weights; owned by `PackedWeights` or, for weights held in the plan, by this object.
     private let packed: UnsafeMutablePointer<Float>
     private let ownsPacked: Bool
@@ -21,12 +23,13 @@ final class NativeConvolution {
     /// grouped convolution whose groups are not whole channel blocks, a kernel only its slow
     /// reference implementation runs): the generic kernel then runs it. A plain source of fewer
     /// channels than the layout's block (a stem on RGB) is read in the plain layout if it can be.
+    /// With `inputGradient`, only a convolution whose backward-data kernel oneDNN also has.
     static func make(_ conv: Conv2D, weights: UnsafePointer<Float>, hasBias: Bool, layout: NativeLayout, sourceIsNative: Bool,
-                     accumulate: Bool = false, cache: PackedWeights?) -> NativeConvolution? {
+                     accumulate: Bool = false, inputGradient: Bool = false, cache: PackedWeights?) -> NativeConvolution? {
         let order = !sourceIsNative && conv.inChannels < layout.block && conv.group == 1 ? [true, false] : [false, true]
         for plain in order {
             if let made = NativeConvolution(conv, weights: weights, hasBias: hasBias, layout: layout, cache: cache, plainSource: plain,
-                                            accumulate: accumulate) {
+                                            accumulate: accumulate, inputGradient: inputGradient) {
                 return made
             }
         }
@@ -34,7 +37,7 @@ final class NativeConvolution {
     }
 
     private init?(_ conv: Conv2D, weights: UnsafePointer<Float>, hasBias: Bool, layout: NativeLayout, cache: PackedWeights?, plainSource: Bool,
-                  accumulate: Bool) {
+                  accumulate: Bool, inputGradient: Bool) {
         guard let (code, alpha, beta) = NativeConvolution.activationCode(conv.activation) else { return nil }
         var shape = camkit_conv_shape(
             layout: layout.code,
@@ -50,17 +53,15 @@ final class NativeConvolution {
         let op = NativeOp(handle, arity: 3)
         // oneDNN's reference kernels are for correctness checks: far slower than the generic path.
         if op.implementation.hasPrefix("ref") { return nil }
-        if let shared = cache?.packed(weights, for: handle) {
-            packed = shared
-            ownsPacked = false
+        if inputGradient {
+            guard let b = NativeConvolutionBackward(shape, weights: weights, cache: cache) else { return nil }
+            backward = b
         } else {
-            packed = .allocateAligned(camkit_dnnl_conv_packed_weight_count(handle))
-            guard camkit_dnnl_conv_pack_weights(handle, weights, packed) == 0 else {
-                packed.deallocate()
-                return nil
-            }
-            ownsPacked = true
+            backward = nil
         }
+        guard let (pointer, owned) = PackedWeights.pack(weights, for: handle, cache: cache) else { return nil }
+        packed = pointer
+        ownsPacked = owned
         self.conv = conv
         self.layout = layout
         self.plainSource = plainSource

@@ -26,10 +26,20 @@ final class NativeOp {
     let handle: OpaquePointer
     /// Inputs it reads before its output (1 or 2).
     let arity: Int
+    /// A reorder's tensor and direction (its gradient is the reorder the other way); nil for
+    /// other primitives.
+    let reordering: Reorder?
 
-    init(_ handle: OpaquePointer, arity: Int) {
+    struct Reorder {
+        let dims: [Int]
+        let layout: NativeLayout
+        let toNative: Bool
+    }
+
+    init(_ handle: OpaquePointer, arity: Int, reorder: Reorder? = nil) {
         self.handle = handle
         self.arity = arity
+        self.reordering = reorder
     }
 
     deinit { camkit_dnnl_op_destroy(handle) }
@@ -54,7 +64,8 @@ final class NativeOp {
     static func reorder(_ dims: [Int], layout: NativeLayout, toNative: Bool) -> NativeOp? {
         guard dims.count == 4 else { return nil }
         return camkit_dnnl_reorder_create(layout.code, Int32(dims[0]), Int32(dims[1]), Int32(dims[2]), Int32(dims[3]),
-                                          toNative ? 1 : 0, nil, 0).map { NativeOp($0, arity: 1) }
+                                          toNative ? 1 : 0, nil, 0)
+            .map { NativeOp($0, arity: 1, reorder: Reorder(dims: dims, layout: layout, toNative: toNative)) }
     }
 
     /// `pool` on a native [n, c, h, w] input, or nil when oneDNN's semantics differ: an average
