@@ -16,6 +16,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case badGroundTruth(path: String, detail: String)
     /// `--method cam` on a model whose head is not linear after the pool.
     case camNeedsLinearHead(node: String)
+    /// `--method cam` on a class-token head (ViT, DeiT).
+    case camNeedsTokenAverage(node: String)
     /// Shard reports that cannot be merged.
     case mergeFailed(path: String, detail: String)
     /// Fitting the photo to the model would need a resized image or model input over the limits.
@@ -49,6 +51,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
         case let .camNeedsLinearHead(node):
             return "the classifier head is not linear after the global pool (node '\(node)'): CAM needs global average pool followed by linear layers — use --method gradcam (or gradcampp, xgradcam, hirescam, scorecam, ablationcam, eigencam)"
+        case let .camNeedsTokenAverage(node):
+            return "the classifier reads its class token (node '\(node)'), not an average of the tokens: CAM is exact only for heads that average the token grid (Swin, mean-pooled DeiT) — use --method gradcam (or gradcampp, hirescam, layercam, eigencam), computed at a block's tokens with the extra tokens dropped"
         case let .badGroundTruth(path, detail): return "\(path): bad ground truth (\(detail))"
         case let .badShard(text, reason): return "--shard \(text): \(reason)"
         case let .mergeFailed(path, detail): return "\(path): cannot merge (\(detail))"

@@ -19,13 +19,18 @@ public struct CAMHead: Sendable {
     /// For a head that is not linear after the pool: its layers, for gradients. `weights` is
     /// then empty and `classes` comes from the program.
     public var program: HeadProgram? = nil
+    /// A class-token head (`CAMHead+ClassToken.swift`): `featureName` is then the default layer
+    /// (a block's tokens), `poolNode` the Gather that takes the class token, and every map comes
+    /// from gradients at a layer.
+    public var classToken = false
 
     /// Whether CAM's W exists (a GAP → linear head).
-    public var isLinear: Bool { program == nil }
+    public var isLinear: Bool { program == nil && !classToken }
 
     /// The error for `--method cam` on this head, nil when the head is linear.
     public var camError: CAMError? {
-        program.map { .camNeedsLinearHead(node: $0.firstNonLinear) }
+        if classToken { return .camNeedsTokenAverage(node: poolNode) }
+        return program.map { .camNeedsLinearHead(node: $0.firstNonLinear) }
     }
 
     /// Row c of W: the weights of class c's map.
@@ -40,9 +45,12 @@ public struct CAMHead: Sendable {
     /// into W and b, or, when a node on the way is not linear, as a `HeadProgram`.
     public static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
         do { return try discoverLinear(in: graph, output: output) } catch {
-            guard case .headNotLinear = error, let out = output ?? graph.outputs.first,
-                  let head = try? discoverProgram(in: graph, output: out) else { throw error }
-            return head
+            guard let out = output ?? graph.outputs.first else { throw error }
+            if case .headNotLinear = error, let head = try? discoverProgram(in: graph, output: out) { return head }
+            // Found on the graph as the engine will run it: a LayerNorm written out in full
+            // (opset < 17) is one node there, and its output keeps the final Add's name.
+            if let head = discoverClassToken(in: GraphRewriter.optimize(graph, keep: Set(graph.outputs)), output: out) { return head }
+            throw error
         }
     }
 

@@ -12,6 +12,8 @@ public final class Classifier: Sendable {
     public let config: ModelSidecar
     public let labels: [String]
     public let inputName: String
+    /// A transformer's token grid (nil for a CNN): layers on it are mapped to [C, h, w].
+    public let tokenGrid: TokenGrid?
 
     /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
     public init(modelPath: String, labelsPath: String? = nil, threads: Int = 1, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
@@ -19,18 +21,31 @@ public final class Classifier: Sendable {
         let bytes = try ONNXModel.readFile(modelPath)
         modelSHA256 = SHA256.hex(of: bytes)
         let model = try ONNXModel.load(bytes: bytes, path: modelPath)
-        var config = try ModelSidecar.load(besideModel: modelPath) ?? ModelSidecar()
-        configure(&config)
-        self.config = config
         guard model.graph.inputs.count == 1, let input = model.graph.inputs.first else {
             throw CAMError.unsupportedInput(detail: "the model has \(model.graph.inputs.count) runtime inputs; camkit needs one image input")
         }
         guard input.shape.count == 4, input.shape[1] == nil || input.shape[1] == 3 else {
             throw CAMError.unsupportedInput(detail: "input '\(input.name)' has shape \(input.shape.map { $0.map(String.init) ?? "?" }), expected N×3×H×W")
         }
+        var config: ModelSidecar
+        if let sidecar = try ModelSidecar.load(besideModel: modelPath) {
+            config = sidecar
+        } else {
+            // No sidecar: a model exported at a fixed square size (a transformer's position
+            // embeddings fix it) is fed the whole photo resized to that size, as
+            // pytorch-grad-cam's examples do; 224 and the sidecar's default fit otherwise.
+            config = ModelSidecar()
+            if let h = input.shape[2], h == input.shape[3], ModelSidecar.inputSizeRange.contains(h) {
+                config.inputSize = h
+                config.resize = .stretch
+            }
+        }
+        configure(&config)
+        self.config = config
         inputName = input.name
         head = try CAMHead.discover(in: model.graph)
         engine = InferenceEngine(graph: model.graph, keep: [head.featureName, head.logitsName], threads: threads)
+        tokenGrid = TokenGrid.discover(graph: model.graph, engine: engine, input: input.name, size: config.inputSize)
         let folder = (modelPath as NSString).deletingLastPathComponent
         let labelFile = labelsPath ?? config.labels.map { (folder as NSString).appendingPathComponent($0) }
         if let labelFile {
@@ -171,7 +186,17 @@ extension ClassifierSession {
         plan.onBiasGradient = biasGradients
         defer { plan.onBiasGradient = nil }
         let result = try plan.run([c.inputName: input], outputIndex: classIndex)
-        func dropBatch(_ t: Tensor) -> Tensor { Tensor(shape: Array(t.shape.dropFirst()), data: t.data) }
-        return (result.values.mapValues(dropBatch), result.gradients.mapValues(dropBatch), result.output.data)
+        // A layer of tokens becomes the [C, h, w] map every method expects (extra tokens dropped).
+        var layouts: [String: TokenGrid.Layout] = [:]
+        for name in layers {
+            let shape = Array(result.values[name]!.shape.dropFirst())
+            layouts[name] = c.tokenGrid.flatMap { $0.layout(of: shape, op: c.engine.graph.producer(of: name)?.op.name ?? "") } ?? .channelsFirst
+        }
+        func mapped(_ all: [String: Tensor]) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: all.map { name, t in
+                (name, TokenGrid.featureMap(Tensor(shape: Array(t.shape.dropFirst()), data: t.data), layouts[name] ?? .channelsFirst))
+            })
+        }
+        return (mapped(result.values), mapped(result.gradients), result.output.data)
     }
 }

@@ -1,6 +1,7 @@
 import Inference
 
-/// A layer a map can be computed at: a feature map [1, C, h, w] the model computes.
+/// A layer a map can be computed at: a feature map [1, C, h, w] the model computes, or a
+/// transformer's tokens on its grid (`TokenGrid`).
 public struct LayerInfo: Sendable, Equatable {
     /// The value's name in the (rewritten) graph: what `--layer` takes.
     public var name: String
@@ -17,16 +18,32 @@ public struct LayerInfo: Sendable, Equatable {
 
 /// The layers of a classifier, and `--layer` resolved against them.
 public enum LayerCatalog {
-    /// Every 4-D feature map with more than one cell, in graph order, plus the head's features.
+    /// Every feature map with more than one cell (4-D, or tokens on the model's grid), in graph
+    /// order, plus the head's features.
     public static func layers(of classifier: Classifier, size: Int) throws -> [LayerInfo] {
         let shape = [1, 3, size, size]
         let values = try classifier.engine.runtimeValues(inputShapes: [classifier.inputName: shape])
-        let maps = values.filter { v in
-            v.name == classifier.head.featureName || (v.shape.count == 4 && v.shape[0] == 1 && v.shape[2] * v.shape[3] > 1)
+        // [C, h, w] of each value on a map: a CNN's 4-D feature maps; a transformer's tokens too.
+        func mapShape(_ v: RuntimeValue) -> [Int]? {
+            guard v.shape.first == 1 else { return nil }
+            let shape = Array(v.shape.dropFirst())
+            if let grid = classifier.tokenGrid {
+                switch grid.layout(of: shape, op: v.op) {
+                case .channelsFirst?: return shape
+                case .channelsLast?: return [shape[2], shape[0], shape[1]]
+                case let .tokens(_, h, w)?: return [shape[1], h, w]
+                case nil: return nil
+                }
+            }
+            return shape.count == 3 ? shape : nil
         }
-        return maps.enumerated().map { i, v in
-            LayerInfo(name: v.name, shape: Array(v.shape.dropFirst()), node: v.node, op: v.op, fromOutput: i - maps.count,
-                      isDefault: v.name == classifier.head.featureName)
+        let maps = values.compactMap { v -> (RuntimeValue, [Int])? in
+            guard let shape = mapShape(v), v.name == classifier.head.featureName || shape[1] * shape[2] > 1 else { return nil }
+            return (v, shape)
+        }
+        return maps.enumerated().map { i, m in
+            LayerInfo(name: m.0.name, shape: m.1, node: m.0.node, op: m.0.op, fromOutput: i - maps.count,
+                      isDefault: m.0.name == classifier.head.featureName)
         }
     }
 

@@ -37,13 +37,15 @@ public struct MapMaker {
             views = nil
             return
         }
-        if !settings.layers.isEmpty && settings.layers != [head.featureName] {
-            let name = settings.layers.first { $0 != head.featureName } ?? settings.layers[0]
+        // A class-token head has no pooled features: its maps always come from a layer's gradient.
+        if head.classToken || (!settings.layers.isEmpty && settings.layers != [head.featureName]) {
+            let names = settings.layers.isEmpty ? [head.featureName] : settings.layers
+            let name = names.first { $0 != head.featureName } ?? names[0]
             guard CAMMethod.layerMethods.contains(settings.method) else {
                 throw CAMError.methodNeedsFinalLayer(method: settings.method.rawValue, layer: name)
             }
             guard !settings.augSmooth else { throw CAMError.methodNeedsFinalLayer(method: "\(settings.method.rawValue) --aug-smooth", layer: name) }
-            layer = (settings.layers, session, tensor)
+            layer = (names, session, tensor)
         } else {
             layer = nil
         }

@@ -31,8 +31,16 @@ public enum ModelReport {
                 lines.append("plan at \(shape): \(error)")
             }
         }
+        if let input = model.graph.inputs.first, let grid = TokenGrid.discover(graph: model.graph, engine: InferenceEngine(graph: model.graph),
+                                                                               input: input.name, size: input.shape[2] ?? side) {
+            lines.append("token grid: \(grid) (the patch embedding's output; layers of tokens map to it, extra tokens dropped)")
+        }
         do {
             let head = try CAMHead.discover(in: model.graph)
+            if head.classToken {
+                lines.append("CAM head: class token ('\(head.poolNode)') → linear \(head.classes)×\(head.channels) → logits '\(head.logitsName)': --method cam does not apply; gradient methods run at '\(head.featureName)' (the last block's attention norm) or --layer")
+                return lines.joined(separator: "\n")
+            }
             if let program = head.program {
                 lines.append("CAM head: features '\(head.featureName)' → \(head.poolNode) → not linear (\(program.nodeCount) nodes, first non-linear '\(program.firstNonLinear)') → \(program.classes) logits '\(head.logitsName)': --method cam is not exact; gradient methods (gradcam, gradcampp, xgradcam, hirescam) back-propagate through the head, and scorecam, ablationcam, eigencam work")
                 return lines.joined(separator: "\n")

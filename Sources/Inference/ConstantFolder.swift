@@ -15,6 +15,10 @@ enum ConstantFolder {
             return try DataMovement.fold(node, inputs, first)
         case .binary:
             return try Elementwise.fold(node, inputs, first)
+        case .compare, .not, .where, .mod, .scatterND:
+            return try PlanTimeLogic.fold(node, inputs, first)
+        case .expand, .pow, .sqrt:
+            return try ExpandAndPowers.fold(node, inputs, first, limit: limit)
         default:
             return nil
         }

@@ -1,6 +1,7 @@
 /// Load-time rewrites: batch norms folded into the convolution before them, Identity and
 /// Dropout removed, zero Pad folded into the next Conv's pads, and Conv followed by an
-/// activation (Relu, Clip, HardSwish, Sigmoid, x·Sigmoid(x), x·HardSigmoid(x)) fused into one kernel.
+/// activation (Relu, Clip, HardSwish, Sigmoid, x·Sigmoid(x), x·HardSigmoid(x)) fused into one kernel,
+/// a LayerNorm written out in full made one node (`GraphRewriter+LayerNorm.swift`).
 public enum GraphRewriter {
     /// The optimised graph; values in `keep` are never removed.
     public static func optimize(_ graph: Graph, keep: Set<String>) -> Graph {
@@ -8,6 +9,7 @@ public enum GraphRewriter {
         removeIdentities(&g, keep: keep)
         foldBatchNorms(&g, keep: keep)
         foldPads(&g, keep: keep)
+        fuseLayerNorms(&g, keep: keep)
         fuseActivations(&g, keep: keep)
         return g
     }
@@ -19,20 +21,17 @@ public enum GraphRewriter {
         return counts
     }
 
-    static func rename(_ g: inout Graph, _ from: String, to: String) {
-        for i in g.nodes.indices {
-            g.nodes[i].inputs = g.nodes[i].inputs.map { $0 == from ? to : $0 }
-        }
-    }
-
     static func removeIdentities(_ g: inout Graph, keep: Set<String>) {
         var kept: [Node] = []
-        for node in g.nodes {
+        // Renames apply to the nodes still to come (the loop walks a copy of the list).
+        var renamed: [String: String] = [:]
+        for var node in g.nodes {
+            node.inputs = node.inputs.map { renamed[$0] ?? $0 }
             guard case .identity = node.op, let out = node.outputs.first, !keep.contains(out), let input = node.inputs.first else {
                 kept.append(node)
                 continue
             }
-            if let c = g.constants[input] { g.constants[out] = c } else { rename(&g, out, to: input) }
+            if let c = g.constants[input] { g.constants[out] = c } else { renamed[out] = input }
         }
         g.nodes = kept
     }

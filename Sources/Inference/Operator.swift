@@ -62,6 +62,9 @@ public struct ConvAttributes: Sendable, Equatable {
 /// Binary elementwise arithmetic with NumPy broadcasting.
 public enum BinaryOp: String, Sendable { case add, sub, mul, div }
 
+/// Comparisons (results are ONNX booleans, held as 0/1 integers).
+public enum CompareOp: String, Sendable { case equal, less, greater }
+
 /// Reductions over axes.
 public enum ReduceOp: String, Sendable { case mean, sum, max }
 
@@ -111,6 +114,18 @@ public enum Operator: Sendable, Equatable {
     case cast(toFloat: Bool)
     case constantOfShape(ConstantValue?)
     case range
+    /// Equal, Less, Greater: 0/1 integers (ONNX booleans), with broadcasting.
+    case compare(CompareOp)
+    case not
+    /// Where(condition, x, y), the three broadcast together.
+    case `where`
+    /// Mod, integer (Python's sign) or C's fmod.
+    case mod(fmod: Bool)
+    case scatterND
+    /// Expand(x, shape): x broadcast to the shape.
+    case expand
+    case pow
+    case sqrt
 
     /// The ONNX-style name, for messages and profiles.
     public var name: String {
@@ -147,6 +162,14 @@ public enum Operator: Sendable, Equatable {
         case .cast: return "Cast"
         case .constantOfShape: return "ConstantOfShape"
         case .range: return "Range"
+        case .compare(let op): return op.rawValue.capitalized
+        case .not: return "Not"
+        case .where: return "Where"
+        case .mod: return "Mod"
+        case .scatterND: return "ScatterND"
+        case .expand: return "Expand"
+        case .pow: return "Pow"
+        case .sqrt: return "Sqrt"
         }
     }
 }

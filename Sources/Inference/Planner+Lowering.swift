@@ -36,7 +36,9 @@ extension Planner {
             return try lowerPooling(node, operands, x)
         case .gemm, .matMul:
             return try lowerMatrixProduct(node, operands, x)
-        case .shape, .constantOfShape, .range:
+        case .expand, .pow, .sqrt:
+            return try lowerExpandOrPower(node, operands, x)
+        case .shape, .constantOfShape, .range, .compare, .not, .where, .mod, .scatterND:
             let runtime = zip(node.inputs, operands).first { _, v in
                 if case .runtime? = v { return true }
                 return false

@@ -46,12 +46,28 @@ public struct ONNXModel: Sendable {
         var constants: [String: ConstantValue] = [:]
         for t in g.initializers { constants[t.name] = try TensorDecoding.decode(t, modelFolder: modelFolder) }
         var nodes: [Node] = []
+        let consumed = Set(g.nodes.flatMap(\.inputs) + g.outputs.map(\.name))
         for (index, n) in g.nodes.enumerated() {
             let name = n.name.isEmpty ? "\(n.opType)_\(index)" : n.name
             guard n.domain.isEmpty || n.domain == "ai.onnx" else { throw .unsupportedOperator(type: "\(n.domain).\(n.opType)", node: name, opset: opset) }
             if n.opType == "Constant" {
                 guard let out = n.outputs.first else { throw .malformed(path: path, detail: "Constant node '\(name)' has no output") }
                 constants[out] = try OperatorMapping.constantValue(n, name: name)
+                continue
+            }
+            if n.opType == "Dropout", n.outputs.count > 1, !consumed.contains(n.outputs[1]) {
+                // An inference Dropout whose mask nobody reads (torch ≥ 1.12 names it anyway). In
+                // training mode only a ratio of 0 keeps it the identity (torchvision's Swin calls
+                // F.dropout(p=0) with torch's default training=True).
+                let ratio = n.inputs.count > 1 ? constants[n.inputs[1]]?.floats.first : nil
+                if n.inputs.count > 2, let training = constants[n.inputs[2]], training.int64s.contains(where: { $0 != 0 }), ratio != 0 {
+                    throw .unsupportedAttribute(op: "Dropout", node: name, detail: "training mode")
+                }
+                nodes.append(Node(name: name, op: .identity, inputs: [n.inputs[0]], outputs: [n.outputs[0]]))
+                continue
+            }
+            if n.opType == "Einsum" {
+                nodes += try EinsumExpansion.expand(n, name: name)
                 continue
             }
             let op = try OperatorMapping.map(n, name: name, opset: opset)

@@ -101,6 +101,16 @@ enum OperatorMapping {
             let value = try a.tensor("value").map { (t: TensorProto) throws(ONNXError) -> ConstantValue in try TensorDecoding.decode(t, modelFolder: nil) }
             return .constantOfShape(value)
         case "Range": return .range
+        case "Equal", "Less", "Greater": return .compare(CompareOp(rawValue: node.opType.lowercased())!)
+        case "Not": return .not
+        case "Where": return .where
+        case "Mod": return .mod(fmod: a.int("fmod", 0) != 0)
+        case "ScatterND":
+            if let r = a.string("reduction"), r != "none" { throw unsupported("reduction \(r)") }
+            return .scatterND
+        case "Expand": return .expand
+        case "Pow": return .pow
+        case "Sqrt": return .sqrt
         default:
             throw .unsupportedOperator(type: node.opType, node: name, opset: opset)
         }

@@ -94,18 +94,6 @@ extension Activation {
 
 /// Backward rules of the broadcasting arithmetic.
 enum ElementwiseVJP {
-    /// For each element of `outShape`, the flat index of the element of `shape` broadcast to it:
-    /// the forward broadcast itself run on the indices of `shape`.
-    static func offsets(of shape: [Int], in outShape: [Int]) -> [Int] {
-        let indices = Array(0..<shape.elementCount)
-        var result = [Int](repeating: 0, count: outShape.elementCount)
-        var zero = 0
-        indices.withUnsafeBufferPointer { a in result.withUnsafeMutableBufferPointer { out in
-            Broadcast.apply(a.baseAddress!, shape, &zero, [1], into: out.baseAddress!, outShape: outShape) { i, _ in i }
-        } }
-        return result
-    }
-
     /// d += scale · dy summed over the axes along which `shape` was broadcast to `outShape`.
     static func reduceBroadcast(_ dy: UnsafePointer<Float>, outShape: [Int], into d: UnsafeMutablePointer<Float>, shape: [Int], scale: Float) {
         let count = outShape.elementCount
@@ -113,7 +101,7 @@ enum ElementwiseVJP {
             for i in 0..<count { d[i] += scale * dy[i] }
             return
         }
-        let map = offsets(of: shape, in: outShape)
+        let map = Broadcast.offsets(of: shape, in: outShape)
         for o in 0..<count { d[map[o]] += scale * dy[o] }
     }
 
@@ -128,7 +116,7 @@ enum ElementwiseVJP {
             if let db, op == .sub { for o in 0..<count { db[o] -= dy[o] } }
             return
         }
-        let ia = same ? [] : offsets(of: aShape, in: outShape), ib = same ? [] : offsets(of: bShape, in: outShape)
+        let ia = same ? [] : Broadcast.offsets(of: aShape, in: outShape), ib = same ? [] : Broadcast.offsets(of: bShape, in: outShape)
         @inline(__always) func ai(_ o: Int) -> Int { same ? o : ia[o] }
         @inline(__always) func bi(_ o: Int) -> Int { same ? o : ib[o] }
         switch op {
@@ -146,7 +134,7 @@ enum ElementwiseVJP {
 
     static func prelu(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, xShape: [Int], slope: UnsafePointer<Float>, slopeShape: [Int],
                       outShape: [Int], into dx: UnsafeMutablePointer<Float>) {
-        let map = offsets(of: slopeShape, in: outShape)
+        let map = Broadcast.offsets(of: slopeShape, in: outShape)
         // torch's prelu_backward passes dy only where x > 0 (the slope side at 0).
         for o in 0..<outShape.elementCount { dx[o] += x[o] > 0 ? dy[o] : dy[o] * slope[map[o]] }
     }

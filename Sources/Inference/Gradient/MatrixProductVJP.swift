@@ -35,7 +35,7 @@ enum MatrixProductVJP {
         let m = a2[a2.count - 2], k = a2[a2.count - 1], n = b2[b2.count - 1]
         let aBatch = Array(a2.dropLast(2)), bBatch = Array(b2.dropLast(2))
         let batch = Broadcast.shape(aBatch, bBatch) ?? []
-        let offA = ElementwiseVJP.offsets(of: aBatch, in: batch), offB = ElementwiseVJP.offsets(of: bBatch, in: batch)
+        let offA = Broadcast.offsets(of: aBatch, in: batch), offB = Broadcast.offsets(of: bBatch, in: batch)
         let M = Int32(m), N = Int32(n), K = Int32(k)
         for i in 0..<batch.elementCount {
             let g = dy + i * m * n

@@ -12,7 +12,7 @@ enum PoolingVJP {
     static func reduce(_ op: ReduceOp, _ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>, shape: [Int], axes: Set<Int>,
                        into dx: UnsafeMutablePointer<Float>) {
         let reduced = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
-        let map = ElementwiseVJP.offsets(of: reduced, in: shape)
+        let map = Broadcast.offsets(of: reduced, in: shape)
         let count = shape.elementCount
         switch op {
         case .sum:

@@ -22,6 +22,18 @@ public enum Broadcast {
         }
     }
 
+    /// For each element of `outShape`, the flat index of the element of `shape` broadcast to it:
+    /// the forward broadcast itself run on the indices of `shape`.
+    static func offsets(of shape: [Int], in outShape: [Int]) -> [Int] {
+        let indices = Array(0..<shape.elementCount)
+        var result = [Int](repeating: 0, count: outShape.elementCount)
+        var zero = 0
+        indices.withUnsafeBufferPointer { a in result.withUnsafeMutableBufferPointer { out in
+            Broadcast.apply(a.baseAddress!, shape, &zero, [1], into: out.baseAddress!, outShape: outShape) { i, _ in i }
+        } }
+        return result
+    }
+
     /// out[i] = op(a[i'], b[i'']) over the broadcast shape. The innermost axis runs as a tight loop.
     public static func apply<T>(_ a: UnsafePointer<T>, _ aShape: [Int], _ b: UnsafePointer<T>, _ bShape: [Int],
                                 into out: UnsafeMutablePointer<T>, outShape: [Int], _ op: (T, T) -> T) {
