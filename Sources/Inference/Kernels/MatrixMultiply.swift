@@ -60,6 +60,13 @@ public enum MatrixMultiply {
         let aBatch = Array(a2.dropLast(2)), bBatch = Array(b2.dropLast(2))
         let batch = Broadcast.shape(aBatch, bBatch) ?? []
         let batchCount = batch.elementCount
+        if bBatch.elementCount == 1 && aBatch.elementCount == batchCount {
+            // One B for every batch of A (a linear layer on tokens, [L, N, C] × [C, D]): A's
+            // batches are rows of one product, B packed once instead of once per batch.
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batchCount * m), Int32(n), Int32(k), 1,
+                        a, Int32(k), b, Int32(n), 0, y, Int32(n))
+            return
+        }
         let sa = Broadcast.strides(of: aBatch, in: batch), sb = Broadcast.strides(of: bBatch, in: batch)
         for i in 0..<batchCount {
             var rem = i, offA = 0, offB = 0
