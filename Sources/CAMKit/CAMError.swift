@@ -18,6 +18,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case camNeedsLinearHead(node: String)
     /// `--method cam` on a class-token head (ViT, DeiT).
     case camNeedsTokenAverage(node: String)
+    /// rollout or gradrollout on a model without full self-attention over its token grid.
+    case noAttention(detail: String)
     /// Shard reports that cannot be merged.
     case mergeFailed(path: String, detail: String)
     /// Fitting the photo to the model would need a resized image or model input over the limits.
@@ -34,6 +36,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case methodNeedsFinalLayer(method: String, layer: String)
     /// A pixel attribution (saliency, smoothgrad, integratedgradients) asked at a layer.
     case pixelMethodAtLayer(method: String)
+    /// --layer with rollout or gradrollout (they use every layer's attention).
+    case attentionMethodAtLayer(method: String)
 
     public var description: String {
         switch self {
@@ -51,6 +55,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unsupportedInput(detail): return "unsupported model input: \(detail)"
         case let .camNeedsLinearHead(node):
             return "the classifier head is not linear after the global pool (node '\(node)'): CAM needs global average pool followed by linear layers — use --method gradcam (or gradcampp, xgradcam, hirescam, scorecam, ablationcam, eigencam)"
+        case let .noAttention(detail):
+            return "rollout and gradrollout need a vision transformer's self-attention over all its tokens: \(detail) — use --method gradcam (or layercam, eigencam) at a block"
         case let .camNeedsTokenAverage(node):
             return "the classifier reads its class token (node '\(node)'), not an average of the tokens: CAM is exact only for heads that average the token grid (Swin, mean-pooled DeiT) — use --method gradcam (or gradcampp, hirescam, layercam, eigencam), computed at a block's tokens with the extra tokens dropped"
         case let .badGroundTruth(path, detail): return "\(path): bad ground truth (\(detail))"
@@ -64,6 +70,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
             return "--layer \(spec): not a feature map of this model\(hint); `cam model --layers MODEL` lists its \(count) layers, by name or index from the output (-1 is the last)"
         case let .methodNeedsFinalLayer(method, layer):
             return "--method \(method) explains the head's feature map only, not --layer '\(layer)': at other layers use \(CAMMethod.layerMethods.map(\.rawValue).joined(separator: ", "))"
+        case let .attentionMethodAtLayer(method):
+            return "--method \(method) combines the attention of every layer: leave out --layer (one block's map: --method gradcam --layer NAME)"
         case let .pixelMethodAtLayer(method):
             return "--method \(method) attributes to the input pixels: leave out --layer (layer maps: \(CAMMethod.layerMethods.map(\.rawValue).joined(separator: ", ")))"
         case let .gridTooLarge(pixels, limit):

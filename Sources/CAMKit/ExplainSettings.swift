@@ -13,6 +13,8 @@ public struct ExplainSettings: Sendable {
     public var method: CAMMethod = .cam
     /// Integrated Gradients' and SmoothGrad's knobs.
     public var pixel = PixelAttribution.Options()
+    /// rollout's knobs.
+    public var rollout = AttentionRollout.Options()
     /// The layers to explain (value names, see `LayerCatalog`); empty = the head's feature map.
     /// Several are fused as pytorch-grad-cam fuses them (`LayerFusion`).
     public var layers: [String] = []

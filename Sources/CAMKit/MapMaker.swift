@@ -11,6 +11,7 @@ public struct MapMaker {
     /// input its gradient runs need.
     let layer: (names: [String], session: ClassifierSession, tensor: Tensor)?
     let pixel: PixelAttribution.Options
+    let rollout: AttentionRollout.Options
     /// Occlusion's and RISE's forward passes, shared by the photo's classes.
     let pixelScores = PixelAttribution.ScoreCache()
 
@@ -26,6 +27,17 @@ public struct MapMaker {
         self.method = settings.method
         self.input = MethodInput(features: features, logits: logits, head: head, classIndex: 0)
         self.pixel = settings.pixel
+        self.rollout = settings.rollout
+        if CAMMethod.attentionMethods.contains(settings.method) {
+            // The attention of every layer, on the token grid: no layer to choose, no smoothing.
+            guard settings.layers.isEmpty else { throw CAMError.attentionMethodAtLayer(method: settings.method.rawValue) }
+            guard !settings.augSmooth && !settings.eigenSmooth else {
+                throw CAMError.methodNeedsFinalLayer(method: "\(settings.method.rawValue) with --aug-smooth or --eigen-smooth", layer: "attention")
+            }
+            layer = ([], session, tensor)
+            views = nil
+            return
+        }
         if CAMMethod.pixelMethods.contains(settings.method) {
             guard settings.layers.isEmpty || settings.layers == [session.classifier.inputName] else {
                 throw CAMError.pixelMethodAtLayer(method: settings.method.rawValue)
@@ -56,6 +68,9 @@ public struct MapMaker {
 
     /// The raw map of class `c` (for `--aug-smooth`, the average of the views' scaled maps).
     public func raw(_ c: Int) throws -> ClassActivationMap {
+        if let layer, CAMMethod.attentionMethods.contains(method) {
+            return try AttentionRollout.map(method, input: layer.tensor, classIndex: c, session: layer.session, options: rollout)
+        }
         if let layer, CAMMethod.pixelMethods.contains(method) {
             let session = layer.session, x = layer.tensor
             let h = x.shape[2], w = x.shape[3]

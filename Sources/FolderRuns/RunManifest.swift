@@ -79,6 +79,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var layers: [String]?
     /// The pixel attributions' knobs, for those methods only.
     public var pixel: PixelAttribution.Options?
+    /// rollout's knobs, for rollout only.
+    public var rollout: AttentionRollout.Options?
     public var settings: Settings
     /// The input paths as given, and whether folders were descended: shards of other inputs
     /// must not merge.
@@ -100,6 +102,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
         augSmooth = settings.augSmooth
         layers = settings.layers.isEmpty || settings.layers == [classifier.head.featureName] ? nil : settings.layers
         pixel = CAMMethod.pixelMethods.contains(settings.method) ? settings.pixel : nil
+        rollout = settings.method == .rollout ? settings.rollout : nil
         self.settings = Settings(resize: c.resize, inputSize: c.inputSize, stride: c.stride, interpolation: c.interpolation,
                                  mean: c.mean, std: c.std, topK: settings.topK, classIndex: settings.classIndex,
                                  colormap: o.colormap, alpha: o.alpha, threshold: o.threshold, boxThreshold: settings.boxThreshold,

@@ -10,3 +10,4 @@ extension Colormap: ExpressibleByArgument {}
 extension PNGEncoder.Level: ExpressibleByArgument {}
 extension ModelSidecar.Preset: ExpressibleByArgument {}
 extension PixelAttribution.Baseline: ExpressibleByArgument {}
+extension AttentionRollout.HeadFusion: ExpressibleByArgument {}

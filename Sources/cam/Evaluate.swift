@@ -17,6 +17,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Ground truth: a CSV (file,x0,y0,x1,y1,label; inclusive pixels) or a folder of Pascal VOC XML files.") var boxes: String
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup(title: "Pixel attributions") var pixelOptions: PixelOptions
+    @OptionGroup(title: "Attention rollout") var attentionOptions: AttentionOptions
     @Option(help: "Map method (README, Methods).") var method: CAMMethod = .cam
     @Flag(name: .customLong("eigen-smooth"), help: "Principal component of the weighted feature maps.") var eigenSmooth = false
     @Flag(name: .customLong("aug-smooth"), help: "Average the maps of the input and its mirror image, each with values multiplied by 0.9, 1.0 and 1.1.") var augSmooth = false
@@ -53,6 +54,7 @@ struct Evaluate: ParsableCommand {
         settings.explain.layers = try modelOptions.resolvedLayers(classifier, method: method, augSmooth: augSmooth)
         settings.explain.eigenSmooth = eigenSmooth
         settings.explain.pixel = pixelOptions.options
+        settings.explain.rollout = attentionOptions.options
         settings.explain.augSmooth = augSmooth
         settings.explain.batchSize = batchSize
         settings.explain.boxThreshold = boxThreshold

@@ -15,6 +15,7 @@ struct Explain: ParsableCommand {
     @Flag(help: "Descend into sub-folders.") var recursive = false
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup(title: "Pixel attributions") var pixelOptions: PixelOptions
+    @OptionGroup(title: "Attention rollout") var attentionOptions: AttentionOptions
     @Option(help: "Output folder.") var out = "Output"
     @Option(name: .customLong("top-k"), help: "Explain the K best classes.") var topK = 1
     @Option(name: .customLong("class"), help: "Explain this class (label or index) instead of the top ones.") var classChoice: String?
@@ -69,6 +70,7 @@ struct Explain: ParsableCommand {
         settings.layers = try modelOptions.resolvedLayers(classifier, method: method, augSmooth: augSmooth)
         settings.eigenSmooth = eigenSmooth
         settings.pixel = pixelOptions.options
+        settings.rollout = attentionOptions.options
         settings.augSmooth = augSmooth
         settings.batchSize = batchSize
         settings.topK = topK

@@ -14,6 +14,7 @@ struct Inspect: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Classes to show.") var topK = 5
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup(title: "Pixel attributions") var pixelOptions: PixelOptions
+    @OptionGroup(title: "Attention rollout") var attentionOptions: AttentionOptions
     @Option(help: "Grid PNG to write (default: <out>/<photo name>.inspect.png).") var grid: String?
     @Option(help: "Output folder for the grid.") var out = "Output"
     @Option(help: "Colormap.") var colormap: Colormap = .jet
@@ -52,10 +53,19 @@ struct Inspect: ParsableCommand {
                 let chosen = try modelOptions.resolvedLayers(classifier, method: nil)
                 // Pixel attributions ignore --layer (they are at the input); CAM, Score-CAM and
                 // Ablation-CAM cannot work at another layer.
-                func worksThere(_ m: CAMMethod) -> Bool { CAMMethod.layerMethods.contains(m) || CAMMethod.pixelMethods.contains(m) }
+                func worksThere(_ m: CAMMethod) -> Bool {
+                    CAMMethod.layerMethods.contains(m) || CAMMethod.pixelMethods.contains(m) || CAMMethod.attentionMethods.contains(m)
+                }
                 if chosen.contains(where: { $0 != classifier.head.featureName }) {
                     for m in list where !worksThere(m) { Console.error("cam: leaving out \(m.rawValue): it works at the head's features only") }
                     list.removeAll { !worksThere($0) }
+                    if list.isEmpty { throw ExitCode(ExitStatus.usage) }
+                }
+                let size = classifier.config.inputSize
+                if list.contains(where: CAMMethod.attentionMethods.contains),
+                   (try? AttentionRollout.attentionValues(classifier, inputShape: [1, 3, size, size])) == nil {
+                    Console.error("cam: leaving out rollout and gradrollout: the model has no self-attention over a token grid")
+                    list.removeAll { CAMMethod.attentionMethods.contains($0) }
                     if list.isEmpty { throw ExitCode(ExitStatus.usage) }
                 }
                 if list.contains(.cam), let error = classifier.head.camError {
@@ -73,6 +83,7 @@ struct Inspect: ParsableCommand {
             settings.method = method
             settings.layers = try modelOptions.resolvedLayers(classifier, method: method)
             settings.pixel = pixelOptions.options
+            settings.rollout = attentionOptions.options
             let e = try Explainer.explain(photo, session: classifier.makeSession(), settings: settings)
             print("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
             var panels: [(RGBImage, String)] = []
@@ -113,8 +124,9 @@ struct Inspect: ParsableCommand {
         for m in methods {
             var settings = ExplainSettings()
             settings.method = m
-            settings.layers = CAMMethod.pixelMethods.contains(m) ? [] : layers
+            settings.layers = CAMMethod.pixelMethods.contains(m) || CAMMethod.attentionMethods.contains(m) ? [] : layers
             settings.pixel = pixelOptions.options
+            settings.rollout = attentionOptions.options
             let start = ContinuousClock.now
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let elapsed = (ContinuousClock.now - start).components

@@ -47,6 +47,14 @@ public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Petsiuk et al., BMVC 2018, "RISE: Randomized Input Sampling for Explanation of Black-box Models": random smooth masks weighted by the class probability of the masked input. No gradient.
     case rise
 
+    /// Abnar & Zuidema, ACL 2020, "Quantifying Attention Flow in Transformers": attention rollout, the class token's row of the product of the layers' head-fused attention (vision transformers with a class token).
+    case rollout
+    /// Chefer, Gur & Wolf, ICCV 2021, "Generic Attention-model Explainability for Interpreting Bi-Modal and Encoder-Decoder Transformers": rollout of each layer's positive gradient × attention.
+    case gradrollout
+
+    /// Attention-native methods: maps on the token grid from the attention probabilities.
+    public static let attentionMethods: [CAMMethod] = [.rollout, .gradrollout]
+
     /// Pixel attributions: maps at the model input's resolution (input gradients, or forward passes only).
     public static let pixelMethods: [CAMMethod] = [.saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad, .rise]
 

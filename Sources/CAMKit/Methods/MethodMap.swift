@@ -46,8 +46,8 @@ public enum MethodMap {
         case .hirescam: return contributions(input, try HiResCAM.channels(input), options)
         case .layercam: return contributions(input, try LayerCAM.channels(input), options)
         case .gradcamelementwise: return contributions(input, try GradCAMElementWise.channels(input), options)
-        case .saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad, .rise:
-            // Input gradients need the whole network: `MapMaker` computes them.
+        case .saliency, .smoothgrad, .integratedgradients, .guidedbackprop, .guidedgradcam, .occlusion, .fullgrad, .rise, .rollout, .gradrollout:
+            // Input gradients and attention need the whole network: `MapMaker` computes them.
             throw CAMError.methodNeedsForwardPass(method: method.rawValue)
         }
         if options.eigenSmooth {
