@@ -32,6 +32,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case gridTooLarge(pixels: Double, limit: Int)
     /// `--layer` names no feature map of the model.
     case unknownLayer(String, count: Int, near: [String])
+    /// A transformer's value whose shape is on no grid of the model's tokens.
+    case layerOffGrid(String, shape: [Int], grid: String)
     /// A method that works only on the head's feature map, asked at another layer.
     case methodNeedsFinalLayer(method: String, layer: String)
     /// A pixel attribution (saliency, smoothgrad, integratedgradients) asked at a layer.
@@ -65,6 +67,8 @@ public enum CAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .headShapeMismatch(node, detail): return "the classifier head's linear layers after '\(node)' do not chain: \(detail)"
         case let .methodNeedsForwardPass(method):
             return "\(method) needs MethodMap.Options.modelInput and .forward (the model input and a batched forward pass)"
+        case let .layerOffGrid(spec, shape, grid):
+            return "--layer \(spec): its shape \(shape) does not map to the token grid \(grid) ([1, extra + h·w, C] tokens, [1, h, w, C] or [1, C, h, w]); pass the grid with --tokens HxW+N if it is another, or pick a layer from `cam model --layers`"
         case let .unknownLayer(spec, count, near):
             let hint = near.isEmpty ? "" : " (names containing it: " + near.map { "'\($0)'" }.joined(separator: ", ") + ")"
             return "--layer \(spec): not a feature map of this model\(hint); `cam model --layers MODEL` lists its \(count) layers, by name or index from the output (-1 is the last)"

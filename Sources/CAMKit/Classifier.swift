@@ -16,7 +16,9 @@ public final class Classifier: Sendable {
     public let tokenGrid: TokenGrid?
 
     /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
-    public init(modelPath: String, labelsPath: String? = nil, threads: Int = 1, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
+    /// `tokens` replaces the token grid found from the graph (`--tokens`).
+    public init(modelPath: String, labelsPath: String? = nil, threads: Int = 1, tokens: TokenGrid? = nil,
+                configure: (inout ModelSidecar) -> Void = { _ in }) throws {
         self.modelPath = modelPath
         let bytes = try ONNXModel.readFile(modelPath)
         modelSHA256 = SHA256.hex(of: bytes)
@@ -45,7 +47,7 @@ public final class Classifier: Sendable {
         inputName = input.name
         head = try CAMHead.discover(in: model.graph)
         engine = InferenceEngine(graph: model.graph, keep: [head.featureName, head.logitsName], threads: threads)
-        tokenGrid = TokenGrid.discover(graph: model.graph, engine: engine, input: input.name, size: config.inputSize)
+        tokenGrid = tokens ?? TokenGrid.discover(graph: model.graph, engine: engine, input: input.name, size: config.inputSize)
         let folder = (modelPath as NSString).deletingLastPathComponent
         let labelFile = labelsPath ?? config.labels.map { (folder as NSString).appendingPathComponent($0) }
         if let labelFile {
@@ -189,8 +191,13 @@ extension ClassifierSession {
         // A layer of tokens becomes the [C, h, w] map every method expects (extra tokens dropped).
         var layouts: [String: TokenGrid.Layout] = [:]
         for name in layers {
-            let shape = Array(result.values[name]!.shape.dropFirst())
-            layouts[name] = c.tokenGrid.flatMap { $0.layout(of: shape, op: c.engine.graph.producer(of: name)?.op.name ?? "") } ?? .channelsFirst
+            let full = result.values[name]!.shape, shape = Array(full.dropFirst())
+            // The input (pixel attributions) and 4-D maps of a CNN pass as they are; a value on
+            // no grid (a wrong --tokens) is an error, not a map of the wrong shape.
+            let layout = c.tokenGrid.flatMap { $0.layout(of: shape, op: c.engine.graph.producer(of: name)?.op.name ?? "") }
+                ?? (shape.count == 3 ? .channelsFirst : nil)
+            guard let layout else { throw CAMError.layerOffGrid(name, shape: full, grid: c.tokenGrid?.description ?? "(none found)") }
+            layouts[name] = layout
         }
         func mapped(_ all: [String: Tensor]) -> [String: Tensor] {
             Dictionary(uniqueKeysWithValues: all.map { name, t in

@@ -18,6 +18,19 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
         self.extraTokens = extraTokens
     }
 
+    /// "HxW" or "HxW+N" (`--tokens`), nil when malformed.
+    public init?(_ text: String) {
+        let parts = text.lowercased().split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)
+        let dims = parts.first.map { $0.split(separator: "x") } ?? []
+        guard dims.count == 2, let h = Int(dims[0]), let w = Int(dims[1]), (1...4096).contains(h), (1...4096).contains(w) else { return nil }
+        var extra = 0
+        if parts.count == 2 {
+            guard let n = Int(parts[1]), (0...64).contains(n) else { return nil }
+            extra = n
+        }
+        self.init(height: h, width: w, extraTokens: extra)
+    }
+
     public var description: String { "\(height)×\(width)" + (extraTokens > 0 ? " + \(extraTokens) extra token\(extraTokens == 1 ? "" : "s")" : "") }
 
     /// How a layer's value (batch dropped) maps to a [C, h, w] map.

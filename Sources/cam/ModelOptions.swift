@@ -13,9 +13,14 @@ struct ModelOptions: ParsableArguments {
     // Unconditional: "--layer -2" takes -2 as the value, not as an option.
     @Option(parsing: .unconditional, help: ArgumentHelp("Explain this layer: a name from `cam model --layers`, or an index from the output (-1 is the last feature map; default: the head's features). Several, comma-separated, are fused (each map normalised, then averaged).", valueName: "name|index[,…]"))
     var layer: String?
+    @Option(help: ArgumentHelp("A transformer's token grid, where it cannot be found from the graph: rows x columns, plus leading extra tokens (class, distillation, registers).", valueName: "HxW[+N]"))
+    var tokens: String?
 
     func validate() throws {
         try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
+        if let tokens, TokenGrid(tokens) == nil {
+            throw ValidationError("--tokens \(tokens): expected HxW or HxW+N (e.g. 14x14+1), sides 1…4096, at most 64 extra tokens")
+        }
     }
 
     /// The model path: --model, else the shipped model.
@@ -26,7 +31,7 @@ struct ModelOptions: ParsableArguments {
     func load(threads: Int = 1, method: CAMMethod? = nil, topK: Int? = nil) throws -> Classifier {
         let classifier: Classifier
         do {
-            classifier = try Classifier(modelPath: path, labelsPath: labels, threads: threads) { config in
+            classifier = try Classifier(modelPath: path, labelsPath: labels, threads: threads, tokens: tokens.flatMap(TokenGrid.init)) { config in
                 if let resize { config.resize = resize }
                 if let size { config.inputSize = size }
                 if let preset { (config.mean, config.std) = preset.meanStd }
@@ -68,6 +73,11 @@ struct ModelOptions: ParsableArguments {
         do {
             let layers = try LayerCatalog.layers(of: classifier, size: classifier.config.inputSize)
             return try specs.map { spec in
+                if let grid = classifier.tokenGrid, !layers.contains(where: { $0.name == spec }),
+                   let value = try classifier.engine.runtimeValues(inputShapes: [classifier.inputName: [1, 3, classifier.config.inputSize, classifier.config.inputSize]])
+                    .first(where: { $0.name == spec }) {
+                    throw CAMError.layerOffGrid(spec, shape: value.shape, grid: grid.description)
+                }
                 let info = try LayerCatalog.resolve(spec, in: layers)
                 if let method, CAMMethod.pixelMethods.contains(method) { throw CAMError.pixelMethodAtLayer(method: method.rawValue) }
                 if let method, !info.isDefault, !CAMMethod.layerMethods.contains(method) {

@@ -59,6 +59,23 @@ struct TransformerTests {
         #expect(vit.head.camError?.description.contains("gradcam") == true)
     }
 
+    @Test func tokensOverrideAndOffGridLayers() throws {
+        #expect(TokenGrid("14x14+1") == TokenGrid(height: 14, width: 14, extraTokens: 1))
+        #expect(TokenGrid("7X9") == TokenGrid(height: 7, width: 9, extraTokens: 0))
+        for bad in ["8y8", "0x5", "8x8+", "8x8+-1", "x8", ""] { #expect(TokenGrid(bad) == nil, "\(bad)") }
+        // A wrong grid (no class token) leaves the default layer on no grid: an error, not a map.
+        let wrong = try Classifier(modelPath: Fixtures.path("transformers/vit_op17.onnx"), tokens: TokenGrid(height: 8, width: 8, extraTokens: 0))
+        let input = try Fixtures.npy("transformers/input_b1.npy").tensor()
+        #expect(throws: CAMError.self) { try wrong.makeSession().layerGradient(input, layer: wrong.head.featureName, classIndex: 0) }
+        // Through the command line: a named value off the grid, and a malformed --tokens.
+        let model = "Tests/Fixtures/transformers/vit_op17.onnx", photo = "Samples/images/chelsea.png"
+        let offGrid = try ModelCommandTests.cam(["explain", photo, "--model", model, "--method", "gradcam", "--out", "/tmp/camkit-offgrid-\(UUID().uuidString)",
+                                                 "--layer", "/encoder/layers/encoder_layer_1/self_attention/Transpose_output_0"])
+        #expect(offGrid.0 == 2 && offGrid.2.contains("does not map to the token grid 8×8 + 1 extra token"), "\(offGrid.2)")
+        let malformed = try ModelCommandTests.cam(["explain", photo, "--model", model, "--tokens", "8y8", "--out", "/tmp/camkit-tokens-\(UUID().uuidString)"])
+        #expect(malformed.0 != 0 && malformed.2.contains("--tokens 8y8"), "\(malformed.2)")
+    }
+
     /// Swin's head averages the token grid, then one linear map: a GAP head, CAM exact.
     @Test func swinCAMIdentity() throws {
         let classifier = try Classifier(modelPath: Fixtures.path("transformers/swin_op17.onnx"))
