@@ -38,7 +38,7 @@ extension ExecutionPlan {
         case let .layerNorm(rows, size, epsilon, scale, bias):
             Reduce.layerNorm(input(step, 0), rows: rows, size: size, epsilon: epsilon, scale: scale, bias: bias, into: out)
         case let .softmax(outer, axis, inner, log):
-            Reduce.softmax(input(step, 0), outer: outer, axis: axis, inner: inner, log: log, into: out)
+            Reduce.softmax(input(step, 0), outer: outer, axis: axis, inner: inner, log: log, into: out, threads: threads)
         case let .concat(shapes, axis):
             Layout.concat(shapes.indices.map { (input(step, $0), shapes[$0]) }, axis: axis, into: out)
         case let .split(shape, axis, sizes):
@@ -64,7 +64,7 @@ extension ExecutionPlan {
                                 m: m, n: n, k: k, alpha: alpha, beta: beta, transA: transA, transB: transB, into: out,
                                 threads: threads)
         case let .matMul(a, b):
-            MatrixMultiply.matMul(a: input(step, 0), aShape: a, b: input(step, 1), bShape: b, into: out)
+            MatrixMultiply.matMul(a: input(step, 0), aShape: a, b: input(step, 1), bShape: b, into: out, threads: threads)
         }
     }
 }

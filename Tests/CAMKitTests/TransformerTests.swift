@@ -39,6 +39,9 @@ struct TransformerTests {
             #expect(out.shape == expected.shape)
             // Measured: 3.5e-7 worst of 14; bound 1e-4 (the CNN fixtures' bound).
             #expect(within(relativeError(out.data, expected.data), 1e-4, "transformer.logits.\(e.file).\(batch)"))
+            // Products and softmax split over threads in fixed blocks: the same bits at 2 threads.
+            let two = try InferenceEngine(graph: model.graph, threads: 2).makePlan(inputShapes: [name: input.shape]).run([name: input])[model.graph.outputs[0]]!
+            #expect(two.data == out.data, "\(e.file) \(batch): 1 and 2 threads differ")
         }
     }
 

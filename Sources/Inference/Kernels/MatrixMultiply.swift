@@ -32,9 +32,20 @@ public enum MatrixMultiply {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
-                    betaBlas, y, Int32(n))
+        // Output columns in fixed blocks over the workers (OpenBLAS runs single-threaded): each
+        // block packs its own columns of B once, and an element's sum over K does not depend on
+        // the blocks, so no result depends on the thread count.
+        let blocks = stride(from: 0, to: n, by: gemvBlock).map { $0..<Swift.min($0 + gemvBlock, n) }
+        let workers = Swift.min(Swift.max(threads, 1), blocks.count)
+        Conv2D.parallel(workers) { worker in
+            for i in stride(from: worker, to: blocks.count, by: workers) {
+                let cols = blocks[i]
+                let bCols = transB ? b + cols.lowerBound * k : b + cols.lowerBound
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(cols.count), Int32(k), alpha, a, Int32(transA ? m : k), bCols, Int32(transB ? k : n),
+                            betaBlas, y + cols.lowerBound, Int32(n))
+            }
+        }
     }
 
     /// Output columns per matrix-vector call (fixed, so results do not depend on the thread count).
@@ -53,7 +64,8 @@ public enum MatrixMultiply {
         return out
     }
 
-    public static func matMul(a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int], into y: UnsafeMutablePointer<Float>) {
+    public static func matMul(a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int], into y: UnsafeMutablePointer<Float>,
+                              threads: Int = 1) {
         let a2 = aShape.count == 1 ? [1, aShape[0]] : aShape
         let b2 = bShape.count == 1 ? [bShape[0], 1] : bShape
         let m = a2[a2.count - 2], k = a2[a2.count - 1], n = b2[b2.count - 1]
@@ -62,13 +74,15 @@ public enum MatrixMultiply {
         let batchCount = batch.elementCount
         if bBatch.elementCount == 1 && aBatch.elementCount == batchCount {
             // One B for every batch of A (a linear layer on tokens, [L, N, C] × [C, D]): A's
-            // batches are rows of one product, B packed once instead of once per batch.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batchCount * m), Int32(n), Int32(k), 1,
-                        a, Int32(k), b, Int32(n), 0, y, Int32(n))
+            // batches are rows of one product, B packed once per row block instead of per batch.
+            gemm(a: a, b: b, c: nil, cShape: [], m: batchCount * m, n: n, k: k, alpha: 1, beta: 0, transA: false, transB: false,
+                 into: y, threads: m * batchCount == 1 ? 1 : threads)
             return
         }
         let sa = Broadcast.strides(of: aBatch, in: batch), sb = Broadcast.strides(of: bBatch, in: batch)
-        for i in 0..<batchCount {
+        let workers = Swift.min(Swift.max(threads, 1), batchCount)
+        Conv2D.parallel(workers) { worker in
+        for i in stride(from: worker, to: batchCount, by: workers) {
             var rem = i, offA = 0, offB = 0
             for axis in stride(from: batch.count - 1, through: 0, by: -1) {
                 let idx = rem % batch[axis]
@@ -78,6 +92,7 @@ public enum MatrixMultiply {
             }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
                         a + offA * m * k, Int32(k), b + offB * k * n, Int32(n), 0, y + i * m * n, Int32(n))
+        }
         }
     }
 }

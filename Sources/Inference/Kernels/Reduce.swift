@@ -52,18 +52,33 @@ public enum Reduce {
     }
 
     /// Softmax (or log-softmax) over the middle axis of an [outer, axis, inner] view.
-    public static func softmax(_ input: UnsafePointer<Float>, outer: Int, axis: Int, inner: Int, log: Bool, into out: UnsafeMutablePointer<Float>) {
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = o * axis * inner + i
-                var m = -Float.infinity
-                for a in 0..<axis { m = max(m, input[base + a * inner]) }
-                var sum: Float = 0
-                for a in 0..<axis { sum += expf(input[base + a * inner] - m) }
-                let logSum = logf(sum)
-                for a in 0..<axis {
-                    let x = input[base + a * inner] - m
-                    out[base + a * inner] = log ? x - logSum : expf(x) / sum
+    /// Each exponential once (kept in `out` until the sum is known); the outer rows split over
+    /// the threads in fixed blocks (a row's result does not depend on them).
+    public static func softmax(_ input: UnsafePointer<Float>, outer: Int, axis: Int, inner: Int, log: Bool, into out: UnsafeMutablePointer<Float>,
+                               threads: Int = 1) {
+        let block = Swift.max(1, 4096 / Swift.max(axis * inner, 1))
+        let blocks = stride(from: 0, to: outer, by: block).map { $0..<Swift.min($0 + block, outer) }
+        let workers = Swift.min(Swift.max(threads, 1), blocks.count)
+        Conv2D.parallel(workers) { worker in
+            for b in stride(from: worker, to: blocks.count, by: workers) {
+                for o in blocks[b] {
+                    for i in 0..<inner {
+                        let base = o * axis * inner + i
+                        var m = -Float.infinity
+                        for a in 0..<axis { m = max(m, input[base + a * inner]) }
+                        var sum: Float = 0
+                        for a in 0..<axis {
+                            let e = expf(input[base + a * inner] - m)
+                            out[base + a * inner] = e
+                            sum += e
+                        }
+                        if log {
+                            let logSum = logf(sum)
+                            for a in 0..<axis { out[base + a * inner] = input[base + a * inner] - m - logSum }
+                        } else {
+                            for a in 0..<axis { out[base + a * inner] /= sum }
+                        }
+                    }
                 }
             }
         }
