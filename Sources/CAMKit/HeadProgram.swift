@@ -189,6 +189,7 @@ public struct HeadProgram: Sendable {
         case .tanh: return tanhf(x)
         case .silu: return x / (1 + expf(-x))
         case .erf: return erff(x)
+        case .gelu: return 0.5 * x * (1 + erff(x * 0.70710678118654752))
         }
     }
 
@@ -204,6 +205,7 @@ public struct HeadProgram: Sendable {
         case .tanh: let t = tanhf(x); return 1 - t * t
         case .silu: let s = 1 / (1 + expf(-x)); return s + x * s * (1 - s)
         case .erf: return 2 / Float.pi.squareRoot() * expf(-x * x)
+        case .gelu: return 0.5 * (1 + erff(x * 0.70710678118654752)) + x / (2 * Float.pi).squareRoot() * expf(-0.5 * x * x)
         }
     }
 

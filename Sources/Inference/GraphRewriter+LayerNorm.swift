@@ -6,26 +6,15 @@
 /// named by it means the same tensor before and after.
 extension GraphRewriter {
     static func fuseLayerNorms(_ g: inout Graph, keep: Set<String>) {
-        let uses = useCounts(g)
-        var consumers: [String: [Int]] = [:]
-        for (i, n) in g.nodes.enumerated() { for x in n.inputs where !x.isEmpty { consumers[x, default: []].append(i) } }
-        func only(_ value: String) -> Int? {
-            guard uses[value] == 1, !keep.contains(value), let c = consumers[value], c.count == 1 else { return nil }
-            return c[0]
-        }
-        func scalar(_ name: String) -> Float? {
-            guard let c = g.constants[name], c.shape.elementCount == 1 else { return nil }
-            return c.floats[0]
-        }
+        let graph = GraphReaders(g, keep: keep)
+        let uses = graph.uses, consumers = graph.readers
+        func only(_ value: String) -> Int? { graph.onlyReader(value) }
+        func scalar(_ name: String) -> Float? { graph.scalar(name) }
         func vector(_ name: String) -> Int? {
             guard let c = g.constants[name], c.shape.count == 1 else { return nil }
             return c.shape[0]
         }
-        /// The other input of a two-input node, given one.
-        func other(_ n: Node, _ one: String) -> String? {
-            guard n.inputs.count == 2 else { return nil }
-            return n.inputs[0] == one ? n.inputs[1] : n.inputs[1] == one ? n.inputs[0] : nil
-        }
+        func other(_ n: Node, _ one: String) -> String? { GraphReaders.other(n, one) }
         func isMeanOverLastAxis(_ n: Node) -> Bool {
             guard case .reduce(.mean, let axes, true, _) = n.op else { return false }
             if let axes { return axes == [-1] && n.inputs.count == 1 }

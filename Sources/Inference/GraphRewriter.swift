@@ -10,6 +10,7 @@ public enum GraphRewriter {
         foldBatchNorms(&g, keep: keep)
         foldPads(&g, keep: keep)
         fuseLayerNorms(&g, keep: keep)
+        fuseGELUs(&g, keep: keep)
         fuseActivations(&g, keep: keep)
         return g
     }
@@ -146,5 +147,43 @@ public enum GraphRewriter {
                 }
             }
         }
+    }
+}
+
+/// Who reads each value of a graph, for the pattern fusions (`GraphRewriter+LayerNorm.swift`,
+/// `GraphRewriter+GELU.swift`): a pattern's inner values must have one reader and be kept by
+/// nobody.
+struct GraphReaders {
+    let graph: Graph
+    let keep: Set<String>
+    let uses: [String: Int]
+    let readers: [String: [Int]]
+
+    init(_ graph: Graph, keep: Set<String>) {
+        self.graph = graph
+        self.keep = keep
+        uses = GraphRewriter.useCounts(graph)
+        var readers: [String: [Int]] = [:]
+        for (i, n) in graph.nodes.enumerated() { for x in n.inputs where !x.isEmpty { readers[x, default: []].append(i) } }
+        self.readers = readers
+    }
+
+    /// The index of the only node reading `value`, nil when it has more readers, is a graph
+    /// output or must be kept.
+    func onlyReader(_ value: String) -> Int? {
+        guard uses[value] == 1, !keep.contains(value), let r = readers[value], r.count == 1 else { return nil }
+        return r[0]
+    }
+
+    /// A one-element constant's value.
+    func scalar(_ name: String) -> Float? {
+        guard let c = graph.constants[name], c.shape.elementCount == 1 else { return nil }
+        return c.floats[0]
+    }
+
+    /// The other input of a two-input node, given one.
+    static func other(_ n: Node, _ one: String) -> String? {
+        guard n.inputs.count == 2 else { return nil }
+        return n.inputs[0] == one ? n.inputs[1] : n.inputs[1] == one ? n.inputs[0] : nil
     }
 }

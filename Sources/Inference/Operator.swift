@@ -11,6 +11,9 @@ public enum Activation: Sendable, Equatable {
     case silu
     /// The error function (GELU's exact form is x·(1 + erf(x/√2))/2).
     case erf
+    /// x·Φ(x) = x/2·(1 + erf(x/√2)), exact (not the tanh approximation); a GELU written out in
+    /// full becomes one at load (`GraphRewriter+GELU.swift`).
+    case gelu
 }
 
 extension Activation {
@@ -26,6 +29,7 @@ extension Activation {
         case .tanh: return "Tanh"
         case .silu: return "SiLU"
         case .erf: return "Erf"
+        case .gelu: return "Gelu"
         }
     }
 }

@@ -125,7 +125,7 @@ struct NativeLayoutPass {
     func keepsPaddingZero(_ dims: [Int], _ a: Activation) -> Bool {
         guard isPadded(dims) else { return true }
         switch a {
-        case .relu, .leakyRelu, .tanh, .silu, .hardSwish, .erf: return true
+        case .relu, .leakyRelu, .tanh, .silu, .hardSwish, .erf, .gelu: return true
         case .clip(let lo, let hi): return lo <= 0 && hi >= 0
         case .sigmoid, .hardSigmoid: return false
         }

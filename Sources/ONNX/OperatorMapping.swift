@@ -43,6 +43,10 @@ enum OperatorMapping {
         case "HardSwish": return .activation(.hardSwish)
         case "Tanh": return .activation(.tanh)
         case "Erf": return .activation(.erf)
+        case "Gelu":
+            let approximate = a.string("approximate") ?? "none"
+            guard approximate == "none" else { throw unsupported("approximate=\(approximate) (only the exact form)") }
+            return .activation(.gelu)
         case "PRelu":
             if opset < 7 { throw unsupported("legacy PRelu (opset < 7)") }
             return .prelu

@@ -36,6 +36,13 @@ extension Activation {
         case .erf:
             let c: Float = 2 / Float.pi.squareRoot()
             for i in 0..<count { dx[i] += dy[i] * c * expf(-x[i] * x[i]) }
+        case .gelu:
+            // Φ(x) + x·φ(x), φ the standard normal density.
+            let c: Float = 1 / (2 * Float.pi).squareRoot()
+            for i in 0..<count {
+                let v = x[i]
+                dx[i] += dy[i] * (0.5 * (1 + erff(v * 0.70710678118654752)) + v * c * expf(-0.5 * v * v))
+            }
         }
     }
 }
@@ -48,7 +55,7 @@ extension Activation {
         switch self {
         case .relu, .clip, .sigmoid, .hardSigmoid, .tanh: return true
         case .leakyRelu(let alpha): return alpha > 0
-        case .hardSwish, .silu, .erf: return false
+        case .hardSwish, .silu, .erf, .gelu: return false
         }
     }
 
@@ -68,7 +75,7 @@ extension Activation {
             for i in 0..<count { g[i] = y[i] > 0 && y[i] < 1 ? dy[i] * alpha : 0 }
         case .tanh:
             for i in 0..<count { g[i] = dy[i] * (1 - y[i] * y[i]) }
-        case .hardSwish, .silu, .erf:
+        case .hardSwish, .silu, .erf, .gelu:
             preconditionFailure("\(self): its derivative needs the input")
         }
     }

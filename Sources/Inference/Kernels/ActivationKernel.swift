@@ -24,6 +24,8 @@ extension Activation {
             for i in 0..<count { let v = p[i]; p[i] = v / (1 + expf(-v)) }
         case .erf:
             for i in 0..<count { p[i] = erff(p[i]) }
+        case .gelu:
+            for i in 0..<count { let v = p[i]; p[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
         }
     }
 }

@@ -88,7 +88,7 @@ final class NativeConvolution {
         case .silu: return (CAMKIT_ACT_SILU, 1, 0)
         case .hardSwish: return (CAMKIT_ACT_HARDSWISH, 0, 0)
         case .tanh: return (CAMKIT_ACT_TANH, 0, 0)
-        case .hardSigmoid, .erf: return nil
+        case .hardSigmoid, .erf, .gelu: return nil
         }
     }
 }
