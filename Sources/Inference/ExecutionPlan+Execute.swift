@@ -23,9 +23,16 @@ extension ExecutionPlan {
                 }
             }
         case let .activation(a, count):
-            let x = input(step, 0)
-            if x != UnsafePointer(out) { out.update(from: x, count: count) }
-            a.apply(out, count: count)
+            // Fixed chunks over the threads: a transformer's GELU is its widest elementwise pass.
+            let x = input(step, 0), chunk = 1 << 16, chunks = (count + chunk - 1) / chunk
+            let workers = min(max(threads, 1), chunks)
+            Conv2D.parallel(workers) { worker in
+                for c in stride(from: worker, to: chunks, by: workers) {
+                    let start = c * chunk, n = min(chunk, count - start)
+                    if x != UnsafePointer(out) { (out + start).update(from: x + start, count: n) }
+                    a.apply(out + start, count: n)
+                }
+            }
         case let .binary(op, a, b, shape):
             Broadcast.floatArithmetic(op, input(step, 0), a, input(step, 1), b, into: out, outShape: shape)
         case let .prelu(x, slope, shape):
