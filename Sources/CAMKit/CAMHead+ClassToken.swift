@@ -9,7 +9,7 @@ extension CAMHead {
     /// — attention — before another norm). nil when no Gather on the token axis feeds the logits.
     static func discoverClassToken(in graph: Graph, output: String) -> CAMHead? {
         var logits = output, softmax = false
-        if let last = graph.producer(of: output), case .softmax = last.op { logits = last.inputs[0]; softmax = true }
+        if let last = graph.producer(of: output), case .softmax = last.op, let x = last.inputs.first { logits = x; softmax = true }
         var queue = [logits], seen = Set<String>()
         var gather: Node?, classes = 0, channels = 0
         while !queue.isEmpty, gather == nil {
@@ -19,6 +19,7 @@ extension CAMHead {
             case .gather(axis: 1) where node.inputs.count > 1 && graph.constants[node.inputs[1]]?.shape.elementCount == 1:
                 gather = node
             case .gemm(_, _, _, let transB):
+                guard node.inputs.count >= 2 else { continue }
                 if classes == 0, let b = graph.constants[node.inputs[1]]?.shape, b.count == 2 {
                     (classes, channels) = transB ? (b[0], b[1]) : (b[1], b[0])
                 }
@@ -29,8 +30,7 @@ extension CAMHead {
                 continue
             }
         }
-        guard let gather, classes > 0 else { return nil }
-        let tokens = gather.inputs[0]
+        guard let gather, classes > 0, let tokens = gather.inputs.first else { return nil }
         guard let end = graph.nodes.firstIndex(where: { $0.name == gather.name }) else { return nil }
         let layer = lastAttentionNorm(in: graph, before: end) ?? tokens
         return CAMHead(featureName: layer, logitsName: logits, outputIsSoftmax: softmax, weights: [], bias: [],

@@ -194,8 +194,11 @@ extension ClassifierSession {
             let full = result.values[name]!.shape, shape = Array(full.dropFirst())
             // The input (pixel attributions) and 4-D maps of a CNN pass as they are; a value on
             // no grid (a wrong --tokens) is an error, not a map of the wrong shape.
-            let layout = c.tokenGrid.flatMap { $0.layout(of: shape, op: c.engine.graph.producer(of: name)?.op.name ?? "") }
-                ?? (shape.count == 3 ? .channelsFirst : nil)
+            let layout: TokenGrid.Layout? = if let grid = c.tokenGrid, name != c.inputName {
+                grid.layout(of: shape, op: c.engine.graph.producer(of: name)?.op.name ?? "")
+            } else {
+                shape.count == 3 ? .channelsFirst : nil
+            }
             guard let layout else { throw CAMError.layerOffGrid(name, shape: full, grid: c.tokenGrid?.description ?? "(none found)") }
             layouts[name] = layout
         }

@@ -94,7 +94,7 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
             let kernel = a.window.kernel.isEmpty ? [w[2], w[3]] : a.window.kernel
             return kernel.allSatisfy { $0 > 1 } && a.window.strides == kernel && a.window.pads.allSatisfy { $0 == 0 }
         }), let values = try? engine.runtimeValues(inputShapes: [input: [1, 3, size, size]]),
-              let embedded = values.first(where: { $0.name == patch.outputs[0] }), embedded.shape.count == 4 else { return nil }
+              let embedded = values.first(where: { $0.name == patch.outputs.first }), embedded.shape.count == 4 else { return nil }
         let h = embedded.shape[2], w = embedded.shape[3]
         let after = values.drop { $0.name != embedded.name }
         let extra = after.first { $0.shape.count == 3 && $0.shape[0] == 1 && $0.shape[1] > h * w && $0.shape[1] - h * w <= 8 }

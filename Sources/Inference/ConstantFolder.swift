@@ -16,7 +16,7 @@ enum ConstantFolder {
         case .binary:
             return try Elementwise.fold(node, inputs, first)
         case .compare, .not, .where, .mod, .scatterND:
-            return try PlanTimeLogic.fold(node, inputs, first)
+            return try PlanTimeLogic.fold(node, inputs, first, limit: limit)
         case .expand, .pow, .sqrt:
             return try ExpandAndPowers.fold(node, inputs, first, limit: limit)
         default:

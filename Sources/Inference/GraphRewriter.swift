@@ -175,9 +175,9 @@ struct GraphReaders {
         return r[0]
     }
 
-    /// A one-element constant's value.
+    /// A one-element constant's value (rank 0 or 1: a [1, 1, 1] would broadcast the result up).
     func scalar(_ name: String) -> Float? {
-        guard let c = graph.constants[name], c.shape.elementCount == 1 else { return nil }
+        guard let c = graph.constants[name], c.shape.elementCount == 1, c.shape.count <= 1 else { return nil }
         return c.floats[0]
     }
 

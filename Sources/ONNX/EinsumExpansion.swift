@@ -12,7 +12,7 @@ enum EinsumExpansion {
         guard let equation = Attributes(node).string("equation") else { throw unsupported("missing equation") }
         let text = Array(equation.filter { !$0.isWhitespace })
         let arrow = text.indices.first { $0 + 1 < text.count && text[$0] == "-" && text[$0 + 1] == ">" }
-        guard let arrow, !text.contains("."), node.inputs.count == 2 else {
+        guard let arrow, !text.contains("."), node.inputs.count == 2, node.outputs.first.map({ !$0.isEmpty }) == true else {
             throw unsupported("'\(equation)': only two operands with an explicit output, no ellipsis")
         }
         let operands = text[..<arrow].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }

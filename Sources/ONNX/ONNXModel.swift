@@ -55,15 +55,26 @@ public struct ONNXModel: Sendable {
                 constants[out] = try OperatorMapping.constantValue(n, name: name)
                 continue
             }
-            if n.opType == "Dropout", n.outputs.count > 1, !consumed.contains(n.outputs[1]) {
-                // An inference Dropout whose mask nobody reads (torch ≥ 1.12 names it anyway). In
-                // training mode only a ratio of 0 keeps it the identity (torchvision's Swin calls
-                // F.dropout(p=0) with torch's default training=True).
-                let ratio = n.inputs.count > 1 ? constants[n.inputs[1]]?.floats.first : nil
-                if n.inputs.count > 2, let training = constants[n.inputs[2]], training.int64s.contains(where: { $0 != 0 }), ratio != 0 {
-                    throw .unsupportedAttribute(op: "Dropout", node: name, detail: "training mode")
+            if n.opType == "Dropout" {
+                // Inference: the identity. A mask nobody reads is dropped (torch ≥ 1.12 names it
+                // anyway); in training mode only a ratio of 0 keeps it the identity (torchvision's
+                // Swin calls F.dropout(p=0) with torch's default training=True).
+                guard let x = n.inputs.first, !x.isEmpty, let y = n.outputs.first else {
+                    throw .malformed(path: path, detail: "Dropout node '\(name)' has no input or output")
                 }
-                nodes.append(Node(name: name, op: .identity, inputs: [n.inputs[0]], outputs: [n.outputs[0]]))
+                if n.outputs.count > 1, !n.outputs[1].isEmpty, consumed.contains(n.outputs[1]) {
+                    throw .unsupportedAttribute(op: "Dropout", node: name, detail: "mask output")
+                }
+                if n.inputs.count > 2, !n.inputs[2].isEmpty {
+                    guard let training = constants[n.inputs[2]] else {
+                        throw .unsupportedAttribute(op: "Dropout", node: name, detail: "training_mode known only at run time")
+                    }
+                    let ratio = n.inputs.count > 1 && !n.inputs[1].isEmpty ? constants[n.inputs[1]]?.floats.first : 0.5
+                    if training.floats.contains(where: { $0 != 0 }) && ratio != 0 {
+                        throw .unsupportedAttribute(op: "Dropout", node: name, detail: "training mode")
+                    }
+                }
+                nodes.append(Node(name: name, op: .identity, inputs: [x], outputs: [y]))
                 continue
             }
             if n.opType == "Einsum" {

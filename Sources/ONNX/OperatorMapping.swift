@@ -92,9 +92,6 @@ enum OperatorMapping {
             return .gemm(alpha: a.float("alpha", 1), beta: a.float("beta", 1), transA: a.int("transA", 0) != 0, transB: a.int("transB", 0) != 0)
         case "MatMul": return .matMul
         case "Identity": return .identity
-        case "Dropout":
-            if node.outputs.count > 1 && !node.outputs[1].isEmpty { throw unsupported("mask output") }
-            return .identity
         case "Shape": return .shape(start: a.int("start", 0), end: a.has("end") ? a.int("end", 0) : nil)
         case "Gather": return .gather(axis: a.int("axis", 0))
         case "Cast":

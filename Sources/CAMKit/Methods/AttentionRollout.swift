@@ -22,6 +22,8 @@ public enum AttentionRollout {
     /// axes are the token count, in graph order.
     public static func attentionValues(_ classifier: Classifier, inputShape: [Int]) throws -> (names: [String], tokens: Int, grid: TokenGrid) {
         guard let grid = classifier.tokenGrid else { throw CAMError.noAttention(detail: "the model has no token grid (no patch embedding)") }
+        // The map is the class token's row: without one, row 0 is a patch's, not the decision's.
+        guard grid.extraTokens > 0 else { throw CAMError.noAttention(detail: "the token grid \(grid) has no class token") }
         let tokens = grid.extraTokens + grid.height * grid.width
         let values = try classifier.engine.runtimeValues(inputShapes: [classifier.inputName: inputShape])
         let names = values.filter { $0.op == "Softmax" && $0.shape.count >= 3 && Array($0.shape.suffix(2)) == [tokens, tokens] }.map(\.name)

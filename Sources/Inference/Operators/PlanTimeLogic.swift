@@ -4,28 +4,42 @@
 /// derives from shapes and constants, so the results are known before the run (a run-time input
 /// is an error naming it). Booleans are 0/1 integers.
 enum PlanTimeLogic {
-    static func fold(_ node: Node, _ inputs: PlanTimeInputs, _ first: ConstantValue) throws(InferenceError) -> [ConstantValue]? {
+    static func fold(_ node: Node, _ inputs: PlanTimeInputs, _ first: ConstantValue, limit: Int) throws(InferenceError) -> [ConstantValue]? {
+        /// The broadcast output, refused before anything is allocated when over the limit.
+        func output(_ shapes: [Int]...) throws(InferenceError) -> [Int] {
+            var out: [Int] = []
+            for s in shapes {
+                guard let o = Broadcast.shape(out, s) else { throw inputs.fail("incompatible shapes") }
+                out = o
+            }
+            let count = ExpandAndPowers.checkedCount(out)
+            if count > limit { throw .tensorTooLarge(node: node.name, elements: count, limit: limit) }
+            return out
+        }
         switch node.op {
         case .compare(let op):
-            guard let b = try inputs.constant(1), let out = Broadcast.shape(first.shape, b.shape) else { throw inputs.fail("incompatible shapes") }
-            // Doubles hold every int64 a shape holds and every float exactly.
-            let x = doubles(first), y = doubles(b)
+            guard let b = try inputs.constant(1) else { throw inputs.fail("needs two inputs") }
+            let out = try output(first.shape, b.shape)
             let ia = Broadcast.offsets(of: first.shape, in: out), ib = Broadcast.offsets(of: b.shape, in: out)
-            let result = (0..<out.elementCount).map { o -> Int64 in
-                let (p, q) = (x[ia[o]], y[ib[o]])
-                switch op {
-                case .equal: return p == q ? 1 : 0
-                case .less: return p < q ? 1 : 0
-                case .greater: return p > q ? 1 : 0
+            func compared<T: Comparable>(_ x: [T], _ y: [T]) -> [Int64] {
+                (0..<out.elementCount).map { o -> Int64 in
+                    let (p, q) = (x[ia[o]], y[ib[o]])
+                    switch op {
+                    case .equal: return p == q ? 1 : 0
+                    case .less: return p < q ? 1 : 0
+                    case .greater: return p > q ? 1 : 0
+                    }
                 }
             }
+            // Integers as integers (shapes past 2⁵³ stay distinct), anything else as Double.
+            let result = ShapeComputations.isInt(first) && ShapeComputations.isInt(b) ? compared(first.int64s, b.int64s) : compared(doubles(first), doubles(b))
             return [.int(IntTensor(shape: out, data: result))]
         case .not:
-            return [.int(IntTensor(shape: first.shape, data: first.int64s.map { $0 == 0 ? 1 : 0 }))]
+            return [.int(IntTensor(shape: first.shape, data: truth(first).map { $0 ? 0 : 1 }))]
         case .where:
-            guard let x = try inputs.constant(1), let y = try inputs.constant(2),
-                  let xy = Broadcast.shape(x.shape, y.shape), let out = Broadcast.shape(first.shape, xy) else { throw inputs.fail("incompatible shapes") }
-            let c = first.int64s
+            guard let x = try inputs.constant(1), let y = try inputs.constant(2) else { throw inputs.fail("needs three inputs") }
+            let out = try output(first.shape, x.shape, y.shape)
+            let c = truth(first).map { Int64($0 ? 1 : 0) }
             let ic = Broadcast.offsets(of: first.shape, in: out), ix = Broadcast.offsets(of: x.shape, in: out), iy = Broadcast.offsets(of: y.shape, in: out)
             if ShapeComputations.isInt(x) && ShapeComputations.isInt(y) {
                 let a = x.int64s, b = y.int64s
@@ -34,13 +48,14 @@ enum PlanTimeLogic {
             let a = x.floats, b = y.floats
             return [.float(Tensor(shape: out, data: (0..<out.elementCount).map { c[ic[$0]] != 0 ? a[ix[$0]] : b[iy[$0]] }))]
         case .mod(let fmod):
-            guard let b = try inputs.constant(1), let out = Broadcast.shape(first.shape, b.shape) else { throw inputs.fail("incompatible shapes") }
+            guard let b = try inputs.constant(1) else { throw inputs.fail("needs two inputs") }
+            let out = try output(first.shape, b.shape)
             let ia = Broadcast.offsets(of: first.shape, in: out), ib = Broadcast.offsets(of: b.shape, in: out)
             if ShapeComputations.isInt(first) && ShapeComputations.isInt(b) {
                 let x = first.int64s, y = b.int64s
                 guard !y.contains(0) else { throw inputs.fail("integer modulo by zero") }
                 return [.int(IntTensor(shape: out, data: (0..<out.elementCount).map { o in
-                    let r = x[ia[o]] % y[ib[o]]
+                    let r = x[ia[o]].remainderReportingOverflow(dividingBy: y[ib[o]]).partialValue   // Int64.min % −1 is 0
                     // fmod keeps the dividend's sign (C); otherwise the divisor's (Python, NumPy).
                     return !fmod && r != 0 && (r < 0) != (y[ib[o]] < 0) ? r + y[ib[o]] : r
                 }))]
@@ -80,6 +95,14 @@ enum PlanTimeLogic {
             return [.float(Tensor(shape: shape, data: data))]
         default:
             return nil
+        }
+    }
+
+    /// Each element as an ONNX boolean (non-zero; NaN counts as true, as in C).
+    static func truth(_ v: ConstantValue) -> [Bool] {
+        switch v {
+        case .float(let t): return t.data.map { $0 != 0 }
+        case .int(let t): return t.data.map { $0 != 0 }
         }
     }
 
