@@ -11,7 +11,7 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Print the top-k classes of one photo with boxes and write a grid PNG of their maps.")
 
     @Argument(help: "The photo.") var image: String
-    @Option(name: .customLong("top-k"), help: "Classes to show.") var topK = 5
+    @Option(name: .customLong("top-k"), help: "Classes to show (default 5, or the class count if fewer).") var topK: Int?
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup(title: "Pixel attributions") var pixelOptions: PixelOptions
     @OptionGroup(title: "Attention rollout") var attentionOptions: AttentionOptions
@@ -36,6 +36,8 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let classifier = try modelOptions.load(topK: topK)
+        // The default shows five classes, or all of a model that has fewer.
+        let topK = topK ?? min(5, classifier.head.classes > 0 ? classifier.head.classes : 5)
         let layerList = try layers.map { try ModelOptions.resolve(Self.names($0), classifier, method: layerMethod) }
         if let grid, Self.sameFile(grid, image) {
             Console.error("cam: --grid \(grid) is the photo itself: refusing to overwrite the input")
