@@ -54,7 +54,7 @@ struct KnownAnswerTests {
     }
 
     /// Grad-CAM on the transformers localises far less often — in pytorch-grad-cam 1.5.7 too
-    /// (ViT 24 of 40, Swin 27 of 40 at `features[-1][-1]`): there the claim is that camkit's
+    /// (ViT 24 of 40, Swin 22 of 40 at `features[-1][-1]`): there the claim is that camkit's
     /// picture is the reference's, image by image (the generator stored its peaks; the two
     /// upsamplers, bilinear both, may put a peak on a neighbouring pixel).
     @Test(arguments: [Case(model: "vit", method: .gradcam),
