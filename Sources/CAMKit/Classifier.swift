@@ -115,6 +115,8 @@ public final class ClassifierSession {
     var plans: [[Int]: ExecutionPlan] = [:]
     /// The gradient plan of the last (input shape, layer) asked for; one, like `maxPlans`.
     var gradientPlan: (key: String, plan: GradientPlan)?
+    /// Rollout's attention values and the plan that computes them, for one input shape.
+    var attention: (shape: [Int], values: AttentionRollout.Values, plan: ExecutionPlan)?
     /// The head with W resolved for the feature channel count (an identity head needs K, which
     /// the first run tells; K does not change with the input size).
     var head: CAMHead?
@@ -162,6 +164,18 @@ public final class ClassifierSession {
 }
 
 extension ClassifierSession {
+    /// The gradient plan of `targets` for inputs of `inputShape`: the one kept from the last
+    /// request when it asked the same (one plan per session, like `maxPlans`).
+    func gradientPlan(inputShape: [Int], targets: [String]) throws -> GradientPlan {
+        let key = "\(inputShape)|\(targets.joined(separator: ","))"
+        if let cached = gradientPlan, cached.key == key { return cached.plan }
+        gradientPlan = nil
+        let c = classifier
+        let plan = try c.engine.makeGradientPlan(inputShapes: [c.inputName: inputShape], targets: targets, output: c.head.logitsName)
+        gradientPlan = (key, plan)
+        return plan
+    }
+
     /// The activation F [K, h, w] of `layer` for one image, ∂logit_c/∂F, and the logits: one
     /// forward pass to the layer on the fast kernels, then the layer-to-logits part forward and
     /// backward (`GradientPlan`).
@@ -175,15 +189,7 @@ extension ClassifierSession {
                                biasGradients: ((GradientPlan.BiasGradient) -> Void)? = nil)
         throws -> (features: [String: Tensor], gradients: [String: Tensor], logits: [Float]) {
         let c = classifier
-        let key = "\(input.shape)|\(layers.joined(separator: ","))"
-        let plan: GradientPlan
-        if let cached = gradientPlan, cached.key == key {
-            plan = cached.plan
-        } else {
-            gradientPlan = nil
-            plan = try c.engine.makeGradientPlan(inputShapes: [c.inputName: input.shape], targets: layers, output: c.head.logitsName)
-            gradientPlan = (key, plan)
-        }
+        let plan = try gradientPlan(inputShape: input.shape, targets: layers)
         plan.guidedReLU = guidedReLU
         plan.onBiasGradient = biasGradients
         defer { plan.onBiasGradient = nil }

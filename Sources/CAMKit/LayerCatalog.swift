@@ -27,14 +27,7 @@ public enum LayerCatalog {
         func mapShape(_ v: RuntimeValue) -> [Int]? {
             guard v.shape.first == 1 else { return nil }
             let shape = Array(v.shape.dropFirst())
-            if let grid = classifier.tokenGrid {
-                switch grid.layout(of: shape, op: v.op) {
-                case .channelsFirst?: return shape
-                case .channelsLast?: return [shape[2], shape[0], shape[1]]
-                case let .tokens(_, h, w)?: return [shape[1], h, w]
-                case nil: return nil
-                }
-            }
+            if let grid = classifier.tokenGrid { return grid.layout(of: shape, op: v.op).map { TokenGrid.mapShape(shape, $0) } }
             return shape.count == 3 ? shape : nil
         }
         let maps = values.compactMap { v -> (RuntimeValue, [Int])? in

@@ -30,10 +30,9 @@ public enum ModelReport {
             } catch {
                 lines.append("plan at \(shape): \(error)")
             }
-        }
-        if let input = model.graph.inputs.first, let grid = TokenGrid.discover(graph: model.graph, engine: InferenceEngine(graph: model.graph),
-                                                                               input: input.name, size: input.shape[2] ?? side) {
-            lines.append("token grid: \(grid) (the patch embedding's output; layers of tokens map to it, extra tokens dropped)")
+            if let grid = TokenGrid.discover(graph: model.graph, engine: engine, input: input.name, size: shape[2]) {
+                lines.append("token grid: \(grid) (the patch embedding's output; layers of tokens map to it, extra tokens dropped)")
+            }
         }
         do {
             let head = try CAMHead.discover(in: model.graph)

@@ -43,6 +43,15 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
         case channelsLast
     }
 
+    /// [C, h, w] of a value of `shape` (batch dropped) laid out as `layout`.
+    public static func mapShape(_ shape: [Int], _ layout: Layout) -> [Int] {
+        switch layout {
+        case .channelsFirst: return shape
+        case let .tokens(_, h, w): return [shape[1], h, w]
+        case .channelsLast: return [shape[2], shape[0], shape[1]]
+        }
+    }
+
     /// The grids of this model: the patch grid and its merged halves.
     var scaledGrids: [(Int, Int)] {
         [1, 2, 4, 8, 16, 32].compactMap { s in height % s == 0 && width % s == 0 ? (height / s, width / s) : nil }

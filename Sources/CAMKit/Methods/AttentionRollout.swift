@@ -1,3 +1,4 @@
+import CBLAS
 import Inference
 
 /// Attention-native explanations of a vision transformer, from its attention probabilities (the
@@ -18,9 +19,12 @@ public enum AttentionRollout {
         public init() {}
     }
 
+    /// A model's attention probabilities: their value names, the token count and the grid.
+    public typealias Values = (names: [String], tokens: Int, grid: TokenGrid)
+
     /// The attention probabilities of `classifier` at `size`: Softmax outputs whose last two
     /// axes are the token count, in graph order.
-    public static func attentionValues(_ classifier: Classifier, inputShape: [Int]) throws -> (names: [String], tokens: Int, grid: TokenGrid) {
+    public static func attentionValues(_ classifier: Classifier, inputShape: [Int]) throws -> Values {
         guard let grid = classifier.tokenGrid else { throw CAMError.noAttention(detail: "the model has no token grid (no patch embedding)") }
         // The map is the class token's row: without one, row 0 is a patch's, not the decision's.
         guard grid.extraTokens > 0 else { throw CAMError.noAttention(detail: "the token grid \(grid) has no class token") }
@@ -89,14 +93,20 @@ public enum AttentionRollout {
     /// The map of class `classIndex` for one model input (batch 1).
     static func map(_ method: CAMMethod, input x: Tensor, classIndex: Int, session: ClassifierSession, options: Options) throws -> ClassActivationMap {
         let classifier = session.classifier
-        let (names, n, grid) = try attentionValues(classifier, inputShape: x.shape)
+        // The attention values and their plan, found once per input shape (not per photo and class).
+        if session.attention?.shape != x.shape {
+            session.attention = nil
+            let values = try attentionValues(classifier, inputShape: x.shape)
+            let plan = try classifier.engine.makePlan(inputShapes: [classifier.inputName: x.shape], outputs: values.names)
+            session.attention = (x.shape, values, plan)
+        }
+        let (names, n, grid) = session.attention!.values
         let row: [Double]
         if method == .gradrollout {
-            let plan = try classifier.engine.makeGradientPlan(inputShapes: [classifier.inputName: x.shape], targets: names, output: classifier.head.logitsName)
-            let r = try plan.run([classifier.inputName: x], outputIndex: classIndex)
+            let r = try session.gradientPlan(inputShape: x.shape, targets: names).run([classifier.inputName: x], outputIndex: classIndex)
             row = gradientRollout(names.map { r.values[$0]!.data }, gradients: names.map { r.gradients[$0]!.data }, tokens: n)
         } else {
-            let out = try classifier.engine.makePlan(inputShapes: [classifier.inputName: x.shape], outputs: names).run([classifier.inputName: x])
+            let out = try session.attention!.plan.run([classifier.inputName: x])
             row = rollout(names.map { out[$0]!.data }, tokens: n, fusion: options.headFusion, discardRatio: options.discardRatio)
         }
         return ClassActivationMap(width: grid.width, height: grid.height, values: row[grid.extraTokens...].map { Float($0) })
@@ -108,17 +118,10 @@ public enum AttentionRollout {
         return m
     }
 
-    /// a · b for n×n row-major matrices (L is a few hundred tokens: a plain triple loop in
-    /// float64, as the references are computed).
+    /// a · b for n×n row-major matrices, in float64 as the references are computed (OpenBLAS).
     static func multiply(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
         var c = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for k in 0..<n {
-                let v = a[i * n + k]
-                if v == 0 { continue }
-                for j in 0..<n { c[i * n + j] += v * b[k * n + j] }
-            }
-        }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
         return c
     }
 }

@@ -22,7 +22,7 @@ enum ExpandAndPowers {
             return [.float(Tensor(shape: out, data: map.map { x[$0] }))]
         case .pow:
             guard let e = try inputs.constant(1), let out = Broadcast.shape(first.shape, e.shape) else { throw inputs.fail("incompatible shapes") }
-            let count = checkedCount(out)
+            let count = ShapeComputations.checkedCount(out)
             if count > limit { throw .tensorTooLarge(node: node.name, elements: count, limit: limit) }
             let x = PlanTimeLogic.doubles(first), y = PlanTimeLogic.doubles(e)
             let ia = Broadcast.offsets(of: first.shape, in: out), ib = Broadcast.offsets(of: e.shape, in: out)
@@ -51,14 +51,9 @@ enum ExpandAndPowers {
         guard target.allSatisfy({ $0 >= 0 }), let out = Broadcast.shape(x, target) else {
             throw inputs.fail("cannot expand \(x) to \(target)")
         }
-        let count = checkedCount(out)
+        let count = ShapeComputations.checkedCount(out)
         if count > limit { throw .tensorTooLarge(node: node, elements: count, limit: limit) }
         return out
-    }
-
-    /// Elements of `shape`, Int.max when the product overflows.
-    static func checkedCount(_ shape: [Int]) -> Int {
-        shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
     }
 }
 

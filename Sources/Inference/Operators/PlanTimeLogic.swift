@@ -12,7 +12,7 @@ enum PlanTimeLogic {
                 guard let o = Broadcast.shape(out, s) else { throw inputs.fail("incompatible shapes") }
                 out = o
             }
-            let count = ExpandAndPowers.checkedCount(out)
+            let count = ShapeComputations.checkedCount(out)
             if count > limit { throw .tensorTooLarge(node: node.name, elements: count, limit: limit) }
             return out
         }

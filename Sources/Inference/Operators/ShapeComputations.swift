@@ -19,7 +19,7 @@ enum ShapeComputations {
         case .constantOfShape(let value):
             let dims = first.int64s.map { Int($0) }
             guard dims.allSatisfy({ $0 >= 0 }) else { throw inputs.fail("negative dimension") }
-            let n = dims.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            let n = checkedCount(dims)
             if n > limit { throw .tensorTooLarge(node: node.name, elements: n, limit: limit) }
             switch value ?? .float(Tensor(shape: [1], data: [0])) {
             case .float(let t): return [.float(Tensor(shape: dims, data: [Float](repeating: t.data.first ?? 0, count: n)))]
@@ -42,6 +42,12 @@ enum ShapeComputations {
         default:
             return nil
         }
+    }
+
+    /// Elements of `shape`, Int.max when the product overflows (compared with a limit before
+    /// anything is allocated).
+    static func checkedCount(_ shape: [Int]) -> Int {
+        shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
     }
 
     static func isInt(_ v: ConstantValue) -> Bool {
