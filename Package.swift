@@ -27,7 +27,10 @@ let package = Package(
         // oneDNN's convolutions (JIT kernels for AVX2 and AVX-512, chosen at run time) behind
         // a small C shim; Debian's build runs its threads on libgomp.
         .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
-        .target(name: "Inference", dependencies: ["CBLAS", "CDNNLShim"]),
+        // Transcendental activations and softmax rows on glibc's vector math (libmvec), one loop
+        // per instruction set, chosen with the CPU path at run time.
+        .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
+        .target(name: "Inference", dependencies: ["CBLAS", "CDNNLShim", "CVectorMath"]),
         .target(name: "ONNX", dependencies: ["Inference", "FileIO"]),
         .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
         // Everything cam explain, eval, merge and run do with files and folders: input scanning,
@@ -43,7 +46,7 @@ let package = Package(
         // Fixture paths and the suite's tolerance helper, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageIOTests", dependencies: ["FileIO", "ImageIO", "Inference", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport", "CVectorMath"]),
         // The command line in-process: parsing, validation, --help snapshots.
         .testTarget(name: "CLITests", dependencies: ["cam", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // cam and CamFuzz are dependencies so that `swift test` alone builds them, with the

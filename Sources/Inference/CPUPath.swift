@@ -1,4 +1,5 @@
 import CDNNLShim
+import CVectorMath
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,6 +49,15 @@ public enum CPUPath: String, Sendable, CaseIterable {
         case "avx512_core": return .avx512
         case "avx2": return .avx2
         default: return .generic
+        }
+    }
+
+    /// The lane width of the vector math kernels (CVectorMath) on this path.
+    var vectorLevel: Int32 {
+        switch self {
+        case .avx512: return Int32(CAMKIT_VM_AVX512.rawValue)
+        case .avx2: return Int32(CAMKIT_VM_AVX2.rawValue)
+        case .generic: return Int32(CAMKIT_VM_SCALAR.rawValue)
         }
     }
 

@@ -34,7 +34,7 @@ extension ExecutionPlan {
                 }
             }
         case let .binary(op, a, b, shape):
-            Broadcast.floatArithmetic(op, input(step, 0), a, input(step, 1), b, into: out, outShape: shape)
+            Broadcast.floatArithmetic(op, input(step, 0), a, input(step, 1), b, into: out, outShape: shape, threads: threads)
         case let .prelu(x, slope, shape):
             Broadcast.apply(input(step, 0), x, input(step, 1), slope, into: out, outShape: shape) { v, s in v < 0 ? v * s : v }
         case let .sum(shapes, shape):
@@ -43,7 +43,7 @@ extension ExecutionPlan {
                 Broadcast.apply(UnsafePointer(out), shape, input(step, i), s, into: out, outShape: shape, +)
             }
         case let .layerNorm(rows, size, epsilon, scale, bias):
-            Reduce.layerNorm(input(step, 0), rows: rows, size: size, epsilon: epsilon, scale: scale, bias: bias, into: out)
+            Reduce.layerNorm(input(step, 0), rows: rows, size: size, epsilon: epsilon, scale: scale, bias: bias, into: out, threads: threads)
         case let .softmax(outer, axis, inner, log):
             Reduce.softmax(input(step, 0), outer: outer, axis: axis, inner: inner, log: log, into: out, threads: threads)
         case let .concat(shapes, axis):

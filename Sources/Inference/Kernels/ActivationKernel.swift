@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CVectorMath
 
 extension Activation {
     /// Applies the activation in place to `count` values.
@@ -13,19 +11,24 @@ extension Activation {
         case .clip(let lo, let hi):
             for i in 0..<count { p[i] = min(max(p[i], lo), hi) }
         case .sigmoid:
-            for i in 0..<count { p[i] = 1 / (1 + expf(-p[i])) }
+            vectorApply(CAMKIT_VM_SIGMOID, p, count)
         case .hardSigmoid(let alpha, let beta):
             for i in 0..<count { p[i] = min(max(alpha * p[i] + beta, 0), 1) }
         case .hardSwish:
             for i in 0..<count { let v = p[i]; p[i] = v * min(max(v / 6 + 0.5, 0), 1) }
         case .tanh:
-            for i in 0..<count { p[i] = tanhf(p[i]) }
+            vectorApply(CAMKIT_VM_TANH, p, count)
         case .silu:
-            for i in 0..<count { let v = p[i]; p[i] = v / (1 + expf(-v)) }
+            vectorApply(CAMKIT_VM_SILU, p, count)
         case .erf:
-            for i in 0..<count { p[i] = erff(p[i]) }
+            vectorApply(CAMKIT_VM_ERF, p, count)
         case .gelu:
-            for i in 0..<count { let v = p[i]; p[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
+            vectorApply(CAMKIT_VM_GELU, p, count)
         }
+    }
+
+    /// The exp/erf/tanh-based activations on glibc's vector math, at the process's CPU path.
+    private func vectorApply(_ function: camkit_vm_function, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        camkit_vm_apply(CPUPath.active.vectorLevel, Int32(function.rawValue), p, count)
     }
 }

@@ -86,20 +86,78 @@ public enum Broadcast {
         }
     }
 
-    /// Float arithmetic over `outShape`: same-shaped operands run as one flat loop per operator
-    /// (the generic `apply` calls a closure per element, which does not vectorise).
+    /// Float arithmetic over `outShape`. Same-shaped operands, a scalar, and a vector repeated
+    /// along the leading axes (a bias after a matrix product, [N] + [L, N]) run as flat loops per
+    /// operator, in fixed blocks of rows over the threads (the generic `apply` calls a closure
+    /// per element, which does not vectorise); other broadcasts take `apply`.
     public static func floatArithmetic(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ aShape: [Int], _ b: UnsafePointer<Float>, _ bShape: [Int],
-                                       into out: UnsafeMutablePointer<Float>, outShape: [Int]) {
+                                       into out: UnsafeMutablePointer<Float>, outShape: [Int], threads: Int = 1) {
         let count = outShape.elementCount
-        guard aShape == bShape, aShape.elementCount == count else {
+        let aCount = aShape.elementCount, bCount = bShape.elementCount
+        // Each operand's row length: the whole row (count) when it is full size, 1 for a scalar,
+        // n for a vector repeating over the rows; nil when the broadcast is another kind.
+        func row(_ shape: [Int], _ own: Int) -> Int? {
+            if own == count { return count }
+            if own == 1 { return 1 }
+            let trailing = Array(shape.drop { $0 == 1 })
+            return outShape.suffix(trailing.count).elementsEqual(trailing) ? own : nil
+        }
+        guard count > 0, let ra = row(aShape, aCount), let rb = row(bShape, bCount), ra == count || rb == count else {
             apply(a, aShape, b, bShape, into: out, outShape: outShape, floatOp(op))
             return
         }
-        switch op {
-        case .add: for i in 0..<count { out[i] = a[i] + b[i] }
-        case .sub: for i in 0..<count { out[i] = a[i] - b[i] }
-        case .mul: for i in 0..<count { out[i] = a[i] * b[i] }
-        case .div: for i in 0..<count { out[i] = a[i] / b[i] }
+        // Rows of the full-size operand: the repeating vector's length (or a block when neither repeats).
+        let n = ra == count && rb == count ? Swift.min(count, 1 << 14) : (ra == count ? rb : ra)
+        let width = n == 1 ? Swift.min(count, 1 << 14) : n
+        let rows = (count + width - 1) / width
+        let perBlock = Swift.max(1, (1 << 16) / width)
+        let blocks = (rows + perBlock - 1) / perBlock
+        let workers = Swift.min(Swift.max(threads, 1), blocks)
+        Conv2D.parallel(workers) { worker in
+            for block in stride(from: worker, to: blocks, by: workers) {
+                for r in (block * perBlock)..<Swift.min(rows, (block + 1) * perBlock) {
+                    let start = r * width, len = Swift.min(width, count - start)
+                    let x = ra == count ? a + start : a, y = rb == count ? b + start : b
+                    arithmeticRow(op, x, ra == 1 ? .scalar : .vector, y, rb == 1 ? .scalar : .vector, into: out + start, count: len)
+                }
+            }
+        }
+    }
+
+    /// How an operand of `arithmeticRow` is read: one value for every element, or element by element.
+    enum RowOperand { case scalar, vector }
+
+    /// out[i] = a[i] ∘ b[i] for one contiguous row, a loop per operator and operand kind.
+    @inline(__always)
+    static func arithmeticRow(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ ka: RowOperand, _ b: UnsafePointer<Float>, _ kb: RowOperand,
+                              into y: UnsafeMutablePointer<Float>, count n: Int) {
+        switch (ka, kb) {
+        case (.vector, .vector):
+            switch op {
+            case .add: for i in 0..<n { y[i] = a[i] + b[i] }
+            case .sub: for i in 0..<n { y[i] = a[i] - b[i] }
+            case .mul: for i in 0..<n { y[i] = a[i] * b[i] }
+            case .div: for i in 0..<n { y[i] = a[i] / b[i] }
+            }
+        case (.vector, .scalar):
+            let v = b[0]
+            switch op {
+            case .add: for i in 0..<n { y[i] = a[i] + v }
+            case .sub: for i in 0..<n { y[i] = a[i] - v }
+            case .mul: for i in 0..<n { y[i] = a[i] * v }
+            case .div: for i in 0..<n { y[i] = a[i] / v }
+            }
+        case (.scalar, .vector):
+            let v = a[0]
+            switch op {
+            case .add: for i in 0..<n { y[i] = v + b[i] }
+            case .sub: for i in 0..<n { y[i] = v - b[i] }
+            case .mul: for i in 0..<n { y[i] = v * b[i] }
+            case .div: for i in 0..<n { y[i] = v / b[i] }
+            }
+        case (.scalar, .scalar):
+            let v = floatOp(op)(a[0], b[0])
+            for i in 0..<n { y[i] = v }
         }
     }
 

@@ -39,23 +39,33 @@ public enum Layout {
         }
     }
 
-    /// Permutes axes: output axis i is input axis perm[i].
+    /// Permutes axes: output axis i is input axis perm[i]. Axes of extent 1 are dropped and
+    /// output axes that stay adjacent in the input merged first, so a permutation that moves
+    /// whole rows (a token transpose, [L, H, D] → [H, L, D]) copies rows.
     public static func transpose<T>(_ input: UnsafePointer<T>, shape: [Int], perm: [Int], into out: UnsafeMutablePointer<T>) {
-        let rank = shape.count
-        let inStrides = shape.rowMajorStrides
-        let outShape = perm.map { shape[$0] }
-        let strides = perm.map { inStrides[$0] }
         let count = shape.elementCount
         if count == 0 { return }
+        let inStrides = shape.rowMajorStrides
+        var outShape: [Int] = [], strides: [Int] = []
+        for axis in perm where shape[axis] != 1 {
+            if let last = outShape.last, strides[strides.count - 1] == inStrides[axis] * shape[axis] {
+                outShape[outShape.count - 1] = last * shape[axis]
+                strides[strides.count - 1] = inStrides[axis]
+            } else {
+                outShape.append(shape[axis])
+                strides.append(inStrides[axis])
+            }
+        }
+        let rank = outShape.count
+        if rank == 0 || (rank == 1 && strides[0] == 1) { copy(input, out, count); return }
         var index = [Int](repeating: 0, count: rank)
         var src = 0
         let last = rank - 1
         var o = 0
+        let n = outShape[last], s = strides[last]
         while o < count {
-            if rank == 0 { out[0] = input[0]; return }
-            // innermost axis as a strided run
-            let n = outShape[last], s = strides[last]
-            for i in 0..<n { out[o + i] = input[src + i * s] }
+            // innermost axis as a run: a copy where it is contiguous in the input
+            if s == 1 { copy(input + src, out + o, n) } else { for i in 0..<n { out[o + i] = input[src + i * s] } }
             o += n
             // advance the outer index
             var axis = last - 1
@@ -111,7 +121,7 @@ public enum Layout {
         let last = rank - 1
         while o < count {
             let n = outShape[last], s = strides[last] * axes[last].step
-            for i in 0..<n { out[o + i] = input[src + i * s] }
+            if s == 1 { copy(input + src, out + o, n) } else { for i in 0..<n { out[o + i] = input[src + i * s] } }
             o += n
             var axis = last - 1
             while axis >= 0 {
@@ -146,6 +156,10 @@ public enum Layout {
         let outShape = (0..<rank).map { shape[$0] + pads[$0] + pads[$0 + rank] }
         let inStrides = shape.rowMajorStrides
         let count = outShape.elementCount
+        if mode == .constant, rank > 0, pads.allSatisfy({ $0 >= 0 }) {
+            padConstant(input, shape: shape, pads: pads, outShape: outShape, value: value, into: out)
+            return
+        }
         var index = [Int](repeating: 0, count: rank)
         for o in 0..<count {
             var rem = o
@@ -174,6 +188,31 @@ public enum Layout {
                 src += i * inStrides[a]
             }
             out[o] = inside ? input[src] : value
+        }
+    }
+
+    /// Constant padding without cropping: the fill where there are pads, then each input row
+    /// copied whole to its place (a window padding that pads nothing is one copy).
+    static func padConstant<T>(_ input: UnsafePointer<T>, shape: [Int], pads: [Int], outShape: [Int], value: T,
+                               into out: UnsafeMutablePointer<T>) {
+        let rank = shape.count
+        if pads.allSatisfy({ $0 == 0 }) { copy(input, out, shape.elementCount); return }
+        out.initialize(repeating: value, count: outShape.elementCount)
+        let outStrides = outShape.rowMajorStrides
+        let row = shape[rank - 1], rows = shape.elementCount / Swift.max(row, 1)
+        if row == 0 { return }
+        var index = [Int](repeating: 0, count: rank)
+        for r in 0..<rows {
+            var o = pads[rank - 1]
+            for a in 0..<(rank - 1) { o += (index[a] + pads[a]) * outStrides[a] }
+            copy(input + r * row, out + o, row)
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
         }
     }
 }
