@@ -10,6 +10,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // cam serve: the HTTP server and its Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
@@ -37,8 +40,17 @@ let package = Package(
         // the worker pool, the per-photo pipeline, results log, manifest, reports, gallery,
         // shards and merge, the evaluation run.
         .target(name: "FolderRuns", dependencies: ["CAMKit", "FileIO", "ImageIO", "Inference", "ONNX"]),
+        // cam serve: explanations over HTTP (routes, limits, the worker queue, metrics, the
+        // OpenAPI document and the viewer page), on the same per-photo pipeline as cam explain.
+        // The OpenAPI document and the viewer page, compiled in (#embed) from their own files.
+        .target(name: "CServiceAssets", exclude: ["viewer.html"]),
+        .target(name: "Service", dependencies: [
+            "FolderRuns", "CAMKit", "ImageIO", "Inference", "CServiceAssets",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .executableTarget(name: "cam", dependencies: [
-            "FolderRuns", "CAMKit", "FileIO", "ImageIO",
+            "FolderRuns", "CAMKit", "FileIO", "ImageIO", "Service",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer target for the parsers; a plain build replays files given as arguments.

@@ -377,6 +377,27 @@ def peer_gradcam(args):
     run_pipeline("grad-cam", args, explain_one)
 
 
+def ortcv_overlay(bgr, sess, in_name, out_names, W):
+    """The lean script's work on one decoded BGR photo: (top-1 class, its CAM overlay, BGR)."""
+    import cv2
+    h, w = bgr.shape[:2]
+    nw, nh = full_size(w, h)
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    if (nw, nh) != (w, h):
+        rgb = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_CUBIC)
+    x = ((rgb.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
+    logits, feats = sess.run(out_names, {in_name: np.ascontiguousarray(x)})
+    cls = int(np.argmax(logits[0]))
+    f = feats[0]                                                    # [1280, fh, fw]
+    cam = (W[cls] @ f.reshape(f.shape[0], -1)).reshape(f.shape[1:])
+    cam = np.maximum(cam, 0)
+    lo, hi = float(cam.min()), float(cam.max())
+    cam = (cam - lo) / (hi - lo) if hi > lo else np.zeros_like(cam)
+    cam = cv2.resize(cam, (w, h), interpolation=cv2.INTER_LINEAR)
+    heat = cv2.applyColorMap(np.uint8(np.rint(255 * cam)), cv2.COLORMAP_JET)
+    return cls, cv2.addWeighted(bgr, 0.5, heat, 0.5, 0)
+
+
 def peer_ortcv(args):
     import cv2
     import onnx
@@ -400,23 +421,8 @@ def peer_ortcv(args):
     del m
 
     def explain_one(src, dst):
-        bgr = cv2.imread(src, cv2.IMREAD_COLOR)
-        h, w = bgr.shape[:2]
-        nw, nh = full_size(w, h)
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        if (nw, nh) != (w, h):
-            rgb = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_CUBIC)
-        x = ((rgb.astype(np.float32) - 127.0) / 128.0).transpose(2, 0, 1)[None]
-        logits, feats = sess.run(out_names, {in_name: np.ascontiguousarray(x)})
-        cls = int(np.argmax(logits[0]))
-        f = feats[0]                                                    # [1280, fh, fw]
-        cam = (W[cls] @ f.reshape(f.shape[0], -1)).reshape(f.shape[1:])
-        cam = np.maximum(cam, 0)
-        lo, hi = float(cam.min()), float(cam.max())
-        cam = (cam - lo) / (hi - lo) if hi > lo else np.zeros_like(cam)
-        cam = cv2.resize(cam, (w, h), interpolation=cv2.INTER_LINEAR)
-        heat = cv2.applyColorMap(np.uint8(np.rint(255 * cam)), cv2.COLORMAP_JET)
-        cv2.imwrite(dst, cv2.addWeighted(bgr, 0.5, heat, 0.5, 0))
+        cls, overlay = ortcv_overlay(cv2.imread(src, cv2.IMREAD_COLOR), sess, in_name, out_names, W)
+        cv2.imwrite(dst, overlay)
         return cls
 
     run_pipeline("onnxruntime+opencv", args, explain_one)

@@ -11,11 +11,8 @@ public enum Explainer {
         let c = session.classifier
         let (tensor, geometry) = try times.measure(.preprocess) { () throws(CAMError) -> (Tensor, Geometry) in try Preprocessor(config: c.config).prepare(photo) }
         let (logits, features, head) = try times.measure(.forward) { try session.run(tensor) }
-        let probabilities = softmax(logits)
-        let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
-        let k = max(settings.topK, 1)
-        let predictions = order.prefix(k).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
-        let classes = settings.classIndex.map { [$0] } ?? Array(order.prefix(k))
+        let predictions = top(logits, k: settings.topK, classifier: c)
+        let classes = settings.classIndex.map { [$0] } ?? predictions.map(\.index)
         let maker = try MapMaker(session: session, input: tensor, logits: logits, features: features, head: head, settings: settings, times: times)
         var maps: [ClassMap] = []
         for cls in classes { try times.measure(.map) {
@@ -26,6 +23,19 @@ public enum Explainer {
             maps.append(ClassMap(index: cls, raw: raw, photoMap: photoMap, flat: flat, localisation: loc, massInBox: mass))
         } }
         return PhotoExplanation(photo: photo, geometry: geometry, predictions: predictions, maps: maps)
+    }
+
+    /// The photo's top-k predictions alone (a forward pass, no map).
+    public static func predictions(_ photo: RGBImage, session: ClassifierSession, topK: Int) throws -> [Prediction] {
+        let (tensor, _) = try Preprocessor(config: session.classifier.config).prepare(photo)
+        return top(try session.run(tensor).logits, k: topK, classifier: session.classifier)
+    }
+
+    /// The k (at least 1) highest logits, highest first (ties to the lower index), with softmax probabilities.
+    static func top(_ logits: [Float], k: Int, classifier c: Classifier) -> [Prediction] {
+        let probabilities = softmax(logits)
+        let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        return order.prefix(max(k, 1)).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
     }
 
     public static func softmax(_ x: [Float]) -> [Float] {

@@ -27,19 +27,6 @@ public struct BatchRun: Sendable {
         self.jobs = jobs
     }
 
-    /// Written into each overlay's "Comment": what made its pixels (camkit's version, the
-    /// model's SHA-256, its preprocessing, the method, layer and the overlay settings), so that
-    /// `--skip-existing` keeps only overlays the current settings would draw the same.
-    public var overlayComment: String {
-        let c = classifier.config, s = settings, o = settings.overlay
-        let recipe = [CAMKitVersion.string, classifier.modelSHA256, c.resize.rawValue, String(c.inputSize), String(c.stride),
-                      c.interpolation.rawValue, c.channelOrder.rawValue, "\(c.mean)", "\(c.std)", s.method.rawValue,
-                      "\(s.eigenSmooth)", "\(s.augSmooth)", o.colormap.rawValue, "\(o.alpha)", "\(o.threshold.map { "\($0)" } ?? "none")",
-                      "\(s.drawBoxes)", "\(s.boxThreshold)", s.layers.isEmpty ? "head" : s.layers.joined(separator: ","),
-                      CAMMethod.pixelMethods.contains(s.method) ? "\(s.pixel)" : ""].joined(separator: "|")
-        return "camkit overlay settings " + String(SHA256.hex(of: Array(recipe.utf8)).prefix(32))
-    }
-
     /// Whether the overlay at `relative` can be kept by `--skip-existing`: a regular file that
     /// decodes, has the photo's size and was made with these settings.
     func keepsOverlay(_ relative: String, width: Int, height: Int, comment: String) -> Bool {
@@ -57,9 +44,9 @@ public struct BatchRun: Sendable {
     }
 
     public func run(_ files: [InputFile]) -> [Outcome] {
-        let comment = overlayComment
+        let pipeline = PhotoPipeline(classifier: classifier, settings: settings)
         return WorkerPool.map(count: files.count, workers: jobs, state: { classifier.makeSession() }) { session, i in
-            process(files[i], session: session, comment: comment)
+            process(files[i], session: session, pipeline: pipeline)
         } finished: { n, i, outcome in
             switch outcome {
             case .explained(let r), .failed(let r):
@@ -70,7 +57,7 @@ public struct BatchRun: Sendable {
         }
     }
 
-    func process(_ file: InputFile, session: ClassifierSession, comment: String) -> Outcome {
+    func process(_ file: InputFile, session: ClassifierSession, pipeline: PhotoPipeline) -> Outcome {
         let bytes: [UInt8]
         do { bytes = try times.measure(.read) { () throws(ImageError) -> [UInt8] in try ImageDecoder.readFile(location: file.location, path: file.path) } } catch {
             return .failed(ResultRecord(input: file.relative, status: .error, error: error.description))
@@ -79,33 +66,24 @@ public struct BatchRun: Sendable {
             return .skipped(path: file.path, reason: "not an image (\(ImageFormat.describeUnknown(bytes)))")
         }
         do {
-            let photo = try times.measure(.decode) { () throws(ImageError) -> RGBImage in try ImageDecoder.decode(bytes: bytes, path: file.path, options: settings.decode) }
-            let e = try Explainer.explain(photo, session: session, settings: settings, times: times)
-            var explained: [ExplainedClass] = []
+            let e = try pipeline.explain(bytes: bytes, path: file.path, session: session, times: times)
+            var rawNames: [Int: String] = [:]
             for m in e.maps {
-                let label = classifier.label(m.index)
-                let overlayName = OutputNames.overlay(relative: file.relative, index: m.index, label: label)
-                if !(skipExisting && keepsOverlay(overlayName, width: photo.width, height: photo.height, comment: comment)) {
-                    var image = times.measure(.overlay) { settings.overlay.render(photo: photo, map: m.photoMap) }
-                    if settings.drawBoxes, let box = m.localisation.box { Overlay.drawBox(&image, box: box) }
-                    let encoder = PNGEncoder(level: settings.pngLevel, software: "camkit \(CAMKitVersion.string)", comment: comment)
-                    try times.measure(.encode) { try encoder.write(image, to: overlayName, in: output) }
+                let overlayName = pipeline.overlayName(relative: file.relative, m)
+                if !(skipExisting && keepsOverlay(overlayName, width: e.photo.width, height: e.photo.height, comment: pipeline.comment)) {
+                    let image = pipeline.overlay(e, m, times: times)
+                    try times.measure(.encode) { try pipeline.encoder.write(image, to: overlayName, in: output) }
                 }
-                var rawName: String?
                 if settings.saveRaw {
-                    let name = OutputNames.raw(relative: file.relative, index: m.index, label: label)
+                    let name = OutputNames.raw(relative: file.relative, index: m.index, label: classifier.label(m.index))
                     let t = Tensor(shape: [m.raw.height, m.raw.width], data: m.raw.values)
                     do { try output.write(NPYFile.encode(t), to: name) } catch {
                         throw PathError(.write, output.display(name), error)
                     }
-                    rawName = name
+                    rawNames[m.index] = name
                 }
-                explained.append(ExplainedClass(index: m.index, label: label, overlay: overlayName, raw: rawName,
-                                                box: m.localisation.box, peak: m.localisation.peak, flat: m.flat, massInBox: m.massInBox))
             }
-            return .explained(ResultRecord(input: file.relative, status: .ok, width: photo.width, height: photo.height,
-                                           modelInput: .init(width: e.geometry.inputWidth, height: e.geometry.inputHeight, resize: e.geometry.mode),
-                                           predictions: e.predictions, explained: explained))
+            return .explained(pipeline.record(relative: file.relative, e) { rawNames[$0.index] })
         } catch {
             // Image and file errors name their file already; the others are prefixed with it.
             let named = (error as? ImageError)?.description ?? (error as? PathError)?.description

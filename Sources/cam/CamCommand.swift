@@ -11,7 +11,7 @@ struct Cam: ParsableCommand {
         commandName: "cam",
         abstract: "Explain image-classifier predictions with class activation maps.",
         version: CAMKitVersion.string,
-        subcommands: [Explain.self, Evaluate.self, Merge.self, Inspect.self, RunModel.self, ModelInfo.self],
+        subcommands: [Explain.self, Evaluate.self, Merge.self, Inspect.self, RunModel.self, ModelInfo.self, Serve.self],
         defaultSubcommand: Explain.self)
 
     /// Parses and runs with camkit's exit codes (`ExitStatus`) instead of the parser's own.

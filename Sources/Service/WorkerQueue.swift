@@ -1,0 +1,87 @@
+import CAMKit
+import Foundation
+
+/// The workers that explain photos: a fixed set of threads, each owning one classifier session
+/// (plans are not thread-safe), fed by a bounded queue. Explaining blocks a CPU for tens of
+/// milliseconds to seconds, so it never runs on the server's event loops; a request past
+/// `maxInflight` is refused at once (503) instead of piling up threads or memory.
+final class WorkerQueue: @unchecked Sendable {  // mutable state only under `condition`
+    private struct Job {
+        let enqueued: ContinuousClock.Instant
+        let run: (ClassifierSession) -> Void
+        let expire: (ServiceProblem) -> Void
+    }
+
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var running = 0
+    private var stopping = false
+    private let limits: ServiceLimits
+    private let depth: @Sendable (Int) -> Void
+
+    /// Starts `limits.workers` threads on `classifier`; `depth` hears the number of requests
+    /// queued or running whenever it changes.
+    init(classifier: Classifier, limits: ServiceLimits, depth: @escaping @Sendable (Int) -> Void) {
+        self.limits = limits
+        self.depth = depth
+        for i in 0..<max(limits.workers, 1) {
+            let thread = Thread { [self] in work(session: classifier.makeSession()) }
+            thread.name = "cam-serve-worker-\(i)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body` on a worker with its session; throws a 503 problem when the queue is full,
+    /// the request waited past its deadline, or the service is stopping.
+    func run<T: Sendable>(_ body: @escaping @Sendable (ClassifierSession) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            condition.lock()
+            defer { condition.unlock() }
+            if stopping {
+                continuation.resume(throwing: ServiceProblem(.stopping, .serviceUnavailable, "the service is stopping"))
+                return
+            }
+            guard running + jobs.count < max(limits.maxInflight, 1) else {
+                continuation.resume(throwing: ServiceProblem(.busy, .serviceUnavailable,
+                    "\(running + jobs.count) requests in flight, the most this service takes (--max-inflight \(limits.maxInflight))"))
+                return
+            }
+            jobs.append(Job(enqueued: .now, run: { session in continuation.resume(with: Result { try body(session) }) },
+                            expire: { continuation.resume(throwing: $0) }))
+            depth(running + jobs.count)
+            condition.signal()
+        }
+    }
+
+    /// Refuses new requests from now on; queued ones still run.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.unlock()
+    }
+
+    private func work(session: ClassifierSession) {
+        let deadline = Duration.milliseconds(Int64(limits.deadlineSeconds * 1000))
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            let waited = ContinuousClock.now - job.enqueued
+            if waited > deadline {
+                depth(running + jobs.count)
+                condition.unlock()
+                let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18
+                job.expire(ServiceProblem(.deadline, .serviceUnavailable,
+                    "waited \(String(format: "%.1f", seconds)) s for a worker, past the \(limits.deadlineSeconds) s deadline"))
+                continue
+            }
+            running += 1
+            condition.unlock()
+            job.run(session)
+            condition.lock()
+            running -= 1
+            depth(running + jobs.count)
+            condition.unlock()
+        }
+    }
+}
