@@ -46,7 +46,7 @@ public struct ExplanationService: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: "camkit/\(CAMKitVersion.string)"),
             onServerRunning: { channel in ready(channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? "\(host):\(port)") })
         try await app.runService()
-        queue.stop()
+        queue.stopAndWait()
     }
 
     // MARK: - handlers

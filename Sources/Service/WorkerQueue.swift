@@ -16,6 +16,8 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
     private var jobs: [Job] = []
     private var running = 0
     private var stopping = false
+    /// Worker threads not yet returned (after `stop`, each returns once the queue is empty).
+    private var alive = 0
     private let limits: ServiceLimits
     private let depth: @Sendable (Int) -> Void
 
@@ -24,8 +26,9 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
     init(classifier: Classifier, limits: ServiceLimits, depth: @escaping @Sendable (Int) -> Void) {
         self.limits = limits
         self.depth = depth
+        alive = max(limits.workers, 1)
         for i in 0..<max(limits.workers, 1) {
-            let thread = Thread { [self] in work(session: classifier.makeSession()) }
+            let thread = Thread { [self] in work(classifier) }
             thread.name = "cam-serve-worker-\(i)"
             thread.start()
         }
@@ -53,18 +56,34 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
         }
     }
 
-    /// Refuses new requests from now on; queued ones still run.
-    func stop() {
+    /// Refuses new requests from now on; queued ones still run. Returns when every worker has
+    /// finished and released its session (nothing of the service is alive when the process
+    /// exits).
+    func stopAndWait() {
         condition.lock()
         stopping = true
+        condition.broadcast()
+        while alive > 0 { condition.wait() }
         condition.unlock()
     }
 
-    private func work(session: ClassifierSession) {
+    private func work(_ classifier: Classifier) {
+        // The session (its plans) is released before the worker counts itself out, so that
+        // nothing of it is alive once `stopAndWait` returns.
+        var session: ClassifierSession? = classifier.makeSession()
         let deadline = Duration.milliseconds(Int64(limits.deadlineSeconds * 1000))
         while true {
             condition.lock()
-            while jobs.isEmpty { condition.wait() }
+            while jobs.isEmpty && !stopping { condition.wait() }
+            if jobs.isEmpty {   // stopping, and nothing left to do
+                condition.unlock()
+                session = nil
+                condition.lock()
+                alive -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
             let job = jobs.removeFirst()
             let waited = ContinuousClock.now - job.enqueued
             if waited > deadline {
@@ -77,7 +96,7 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
             }
             running += 1
             condition.unlock()
-            job.run(session)
+            if let session { job.run(session) }
             condition.lock()
             running -= 1
             depth(running + jobs.count)

@@ -23,6 +23,8 @@ struct ServeTests {
         let process = Process()
         let port: Int
         private let errors = Pipe()
+        /// Everything the server wrote on stderr, read on a thread so the pipe never fills.
+        let log = Shared<String>("")
 
         init(_ args: [String]) throws {
             process.executableURL = URL(fileURLWithPath: try Fixtures.binary("cam"))
@@ -40,6 +42,15 @@ struct ServeTests {
                 if chunk.isEmpty || Date() > deadline { throw CheckFailure("cam serve did not start: \(text)") }
                 text += String(decoding: chunk, as: UTF8.self)
             }
+            log.withLock { $0 = text }
+            let log = self.log
+            Thread {
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return }
+                    log.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+                }
+            }.start()
             let address = text.components(separatedBy: "listening on http://")[1].split(separator: " ")[0]
             guard let p = address.split(separator: ":").last.flatMap({ Int($0) }) else { throw CheckFailure("no port in \(text)") }
             port = p
@@ -51,6 +62,9 @@ struct ServeTests {
             process.waitUntilExit()
             return process.terminationStatus
         }
+
+        /// The end of the server's stderr, for a failure message.
+        var logTail: String { String(log.withLock { $0 }.suffix(6000)) }
 
         deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
     }
@@ -161,7 +175,7 @@ struct ServeTests {
                                               headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"])
             #expect(try Self.json(classified.body)["predictions"] as? NSArray == record["predictions"] as? NSArray, "\(name): \(classified.text.prefix(300))")
         }
-        #expect(server.stop() == 0)
+        #expect(server.stop() == 0, "\(server.logTail)")
     }
 
     @Test func badRequestsGetProblemsNamingTheCause() throws {
@@ -193,7 +207,7 @@ struct ServeTests {
         let metrics = try Self.request(server.port, "GET", "/metrics").text
         #expect(metrics.contains("camkit_errors_total{kind=\"unsupported-media-type\"} 1"), "\(metrics.prefix(600))")
         #expect(metrics.contains("camkit_errors_total{kind=\"bad-request\"} 10"))   // the 406 too
-        #expect(server.stop() == 0)
+        #expect(server.stop() == 0, "\(server.logTail)")
     }
 
     @Test func bodyAndPixelLimitsHoldBeforeReading() throws {
@@ -223,7 +237,7 @@ struct ServeTests {
         let bombed = try Self.request(server.port, "POST", "/v1/explain", body: bomb)
         #expect(bombed.status == 413, "\(bombed.status) \(bombed.text)")
         #expect(try Self.request(server.port, "GET", "/healthz").status == 200)
-        #expect(server.stop() == 0)
+        #expect(server.stop() == 0, "\(server.logTail)")
     }
 
     @Test func excessRequestsGet503AndTheRestSucceed() throws {
@@ -242,7 +256,7 @@ struct ServeTests {
         let statuses = results.withLock { $0 }
         #expect(statuses.contains(200) && statuses.contains(503) && statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
         #expect(retryAfter.withLock { $0 }.allSatisfy { $0 == "1" })
-        #expect(server.stop() == 0)
+        #expect(server.stop() == 0, "\(server.logTail)")
     }
 
     @Test func silentClientsAreCutAndSigtermDrains() throws {
@@ -270,7 +284,7 @@ struct ServeTests {
         server.process.waitUntilExit()
         while !inFlight.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         #expect(answer.withLock { $0 } == 200)
-        #expect(server.process.terminationStatus == 0)
+        #expect(server.process.terminationStatus == 0, "\(server.logTail)")
         #expect((try? Self.connect(port)) == nil, "still accepting after SIGTERM")
     }
 
@@ -293,6 +307,6 @@ struct ServeTests {
         let page = try Self.request(server.port, "GET", "/")
         #expect(page.status == 200 && page.text.contains("/v1/explain") && page.headers["content-type"]?.hasPrefix("text/html") == true)
         #expect(try Self.request(server.port, "GET", "/no-such-page").status == 404)
-        #expect(server.stop() == 0)
+        #expect(server.stop() == 0, "\(server.logTail)")
     }
 }
