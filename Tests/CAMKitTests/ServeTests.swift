@@ -259,6 +259,24 @@ struct ServeTests {
         #expect(server.stop() == 0, "\(server.logTail)")
     }
 
+    @Test func requestsThatWaitPastTheDeadlineGet503() throws {
+        let server = try Server(["--workers", "1", "--max-inflight", "4", "--deadline", "0.2"])
+        defer { _ = server.stop() }
+        let photo = try Self.photo("chelsea.png")
+        let results = Shared<[(Int, String)]>([])
+        let port = server.port
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            // occlusion: about a second each on one worker, so the later two wait past 0.2 s.
+            let r = try? Self.request(port, "POST", "/v1/explain?method=occlusion", body: photo)
+            results.withLock { $0.append((r?.status ?? -1, r?.text ?? "")) }
+        }
+        let got = results.withLock { $0 }
+        #expect(got.filter { $0.0 == 200 }.count >= 1, "\(got.map(\.0))")
+        let late = got.filter { $0.0 == 503 }
+        #expect(!late.isEmpty && late.allSatisfy { $0.1.contains("deadline") }, "\(got)")
+        #expect(server.stop() == 0, "\(server.logTail)")
+    }
+
     @Test func silentClientsAreCutAndSigtermDrains() throws {
         let server = try Server(["--workers", "1", "--idle-timeout", "1"])
         defer { _ = server.stop() }
