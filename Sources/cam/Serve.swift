@@ -8,7 +8,7 @@ import Service
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain photos over HTTP: POST /v1/explain and /v1/classify, GET /v1/model, /openapi.json, /metrics, /healthz, and a viewer at /.",
-        discussion: "Binds to loopback unless --host says otherwise. SIGTERM or SIGINT: new requests get 503, in-flight ones finish, then the process exits 0. Nothing is written to the file system.")
+        discussion: "Binds to loopback unless --host says otherwise. SIGTERM or SIGINT: it stops accepting connections, in-flight requests finish, then the process exits 0. Nothing is written to the file system. --layer is a query parameter here (?layer=NAME), not a flag.")
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"

@@ -22,7 +22,23 @@ struct ParsingTests {
         (["eval", "photos", "--boxes", "b.csv", "--steps", "0"], "--steps 0 is outside"),
         (["run", model, "--repeat", "0"], "--repeat 0 is outside"),
         (["model", model, "--size", "0"], "--size 0 is outside"),
+        (["serve", "--port", "70000"], "--port 70000 is outside 0...65535"),
+        (["serve", "--max-inflight", "0"], "--max-inflight 0 is outside"),
+        (["serve", "--max-body", "0"], "--max-body 0 is outside"),
+        (["serve", "--deadline", "0"], "--deadline 0.0 is outside"),
+        (["serve", "--idle-timeout", "nan"], "--idle-timeout nan is outside"),
+        (["serve", "--layer", "-1"], "--layer is per request"),
     ]
+
+    /// Shell completions come from the commands' own definitions: each script names every
+    /// subcommand and their options (README "Shell completions").
+    @Test(arguments: [CompletionShell.bash, .zsh, .fish])
+    func completionScriptsNameEverySubcommand(shell: CompletionShell) {
+        let script = Cam.completionScript(for: shell)
+        for word in ["explain", "inspect", "eval", "merge", "run", "model", "serve", "method", "max-inflight", "colormap"] {
+            #expect(script.contains(word), "\(shell) completion lacks \(word)")
+        }
+    }
 
     @Test(arguments: refused)
     func validationRefuses(args: [String], message: String) {
@@ -49,11 +65,11 @@ struct ParsingTests {
 
     static let commands: [(String, ParsableCommand.Type)] = [
         ("cam", Cam.self), ("explain", Explain.self), ("inspect", Inspect.self), ("eval", Evaluate.self),
-        ("merge", Merge.self), ("run", RunModel.self), ("model", ModelInfo.self),
+        ("merge", Merge.self), ("run", RunModel.self), ("model", ModelInfo.self), ("serve", Serve.self),
     ]
 
     @Test func helpSnapshots() throws {
-        try #require(Self.commands.count == 7)
+        try #require(Self.commands.count == 8)
         for (name, command) in Self.commands {
             let help = Cam.helpMessage(for: command, columns: 100) + "\n"
             let path = Fixtures.path("help/\(name).txt")
