@@ -30,7 +30,7 @@ public struct ExplanationService: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
-        router.get("/v1/model") { _, _ in try json(Self.encoder.encode(model.description)) }
+        router.get("/v1/model") { _, _ in try json(model.description.json()) }
         router.post("/v1/classify") { request, _ in await answer { try await classify(request) } }
         router.post("/v1/explain") { request, _ in await answer { try await explain(request) } }
         return router

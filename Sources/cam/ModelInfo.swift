@@ -10,6 +10,7 @@ struct ModelInfo: ParsableCommand {
     @Argument(help: "The .onnx model.") var model: String
     @Option(help: "Input height and width used for shapes and FLOPs (default: the sidecar's size, else 224).") var size: Int?
     @Flag(help: "List the layers a map can be computed at (for --layer), with their shapes.") var layers = false
+    @Flag(help: "Print the model as JSON (input, classes and labels, head, token grid, layers, methods, colormaps): what cam serve's GET /v1/model answers.") var json = false
 
     func validate() throws {
         try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
@@ -17,6 +18,14 @@ struct ModelInfo: ParsableCommand {
 
     func run() throws {
         do {
+            if json {
+                let classifier = try Classifier(modelPath: model, labelsPath: nil, threads: 1, tokens: nil) { config in
+                    if let size { config.inputSize = size }
+                }
+                let description = ModelDescription(classifier: classifier, layers: try LayerCatalog.layers(of: classifier, size: classifier.config.inputSize))
+                print(String(decoding: try description.json(), as: UTF8.self))
+                return
+            }
             print(try layers ? ModelReport.describeLayers(path: model, size: size) : ModelReport.describe(path: model, size: size))
         } catch {
             Console.error("cam: \(error)")

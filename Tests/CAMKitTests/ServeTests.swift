@@ -315,6 +315,10 @@ struct ServeTests {
         let model = try Self.json(try Self.request(server.port, "GET", "/v1/model").body)
         #expect(model["classes"] as? Int == 1000 && (model["labels"] as? [String])?.count == 1000)
         #expect(((model["layers"] as? [NSDictionary])?.count ?? 0) > 3)
+        // cam model --json prints the same description.
+        let cli = try Command.run("cam", ["model", "Samples/models/efficientnet_lite0.onnx", "--json"], in: Command.repository)
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(try Self.json(Array(cli.stdout.utf8)) == model, "cam model --json differs from GET /v1/model")
         // Every path of the contract is routed (no 404 for a GET path, a problem for an empty POST).
         let paths = try #require((try Self.json(committed)["paths"] as? NSDictionary)?.allKeys as? [String])
         for path in paths {
