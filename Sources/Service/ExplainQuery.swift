@@ -53,8 +53,9 @@ struct ExplainQuery {
             }
         }
         if let v = query["name"] {
-            guard !v.isEmpty, v.count <= 255, !v.contains("/"), v != ".", v != "..", !v.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-                throw .badRequest("name must be a file name (no slash, no control characters, at most 255 characters)")
+            guard !v.isEmpty, v.count <= 255, !v.contains("/"), !v.contains("\""), !v.contains("\\"), v != ".", v != "..",
+                  !v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw .badRequest("name must be a file name (no slash, quote, backslash or control character, at most 255 characters)")
             }
             name = v
         }

@@ -41,13 +41,19 @@ enum MultipartForm {
         return nil
     }
 
+    /// The first `needle` in `haystack` at or after `from`: glibc's memmem (linear time, so a
+    /// hostile body of near-boundaries cannot make the search quadratic).
     static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
-        var i = from
-        while i <= haystack.count - needle.count {
-            if haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
+        guard !needle.isEmpty, from >= 0, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        return haystack.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                guard let found = glibcMemmem(h.baseAddress! + from, h.count - from, n.baseAddress!, n.count) else { return nil }
+                return h.baseAddress!.distance(to: UnsafeRawPointer(found))
+            }
         }
-        return nil
     }
 }
+
+/// glibc's memmem, which Swift's Glibc module does not export (a GNU extension).
+@_silgen_name("memmem")
+private func glibcMemmem(_ haystack: UnsafeRawPointer, _ haystackLength: Int, _ needle: UnsafeRawPointer, _ needleLength: Int) -> UnsafeMutableRawPointer?

@@ -195,6 +195,10 @@ struct ServeTests {
             ("/v1/explain?colour=red", photo, [:], 400, "unknown query parameter colour"),
             ("/v1/explain", photo, ["Accept": "text/html"], 406, "Accept text/html"),
             ("/v1/classify", photo, ["Content-Type": "multipart/form-data; boundary=x"], 400, "no file part"),
+            // 4 MB of near-boundaries: the boundary search is linear (memmem), so this is answered at once.
+            ("/v1/classify", [UInt8](repeating: 0x2D, count: 4 << 20), ["Content-Type": "multipart/form-data; boundary=" + String(repeating: "-", count: 60)],
+             400, "no file part"),
+            ("/v1/explain?name=a%22b", photo, [:], 400, "name"),
         ]
         for (target, body, headers, status, cause) in cases {
             let r = try Self.request(server.port, "POST", target, body: body, headers: headers)
@@ -206,7 +210,7 @@ struct ServeTests {
         // The service is still up and counted each problem by kind.
         let metrics = try Self.request(server.port, "GET", "/metrics").text
         #expect(metrics.contains("camkit_errors_total{kind=\"unsupported-media-type\"} 1"), "\(metrics.prefix(600))")
-        #expect(metrics.contains("camkit_errors_total{kind=\"bad-request\"} 10"))   // the 406 too
+        #expect(metrics.contains("camkit_errors_total{kind=\"bad-request\"} 12"))   // the 406 too
         #expect(server.stop() == 0, "\(server.logTail)")
     }
 
