@@ -7,7 +7,7 @@ import Foundation
 /// `maxInflight` is refused at once (503) instead of piling up threads or memory.
 final class WorkerQueue: @unchecked Sendable {  // mutable state only under `condition`
     private struct Job {
-        let enqueued: ContinuousClock.Instant
+        let id: Int
         let run: (ClassifierSession) -> Void
         let expire: (ServiceProblem) -> Void
     }
@@ -15,6 +15,7 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var running = 0
+    private var nextID = 0
     private var stopping = false
     /// Worker threads not yet returned (after `stop`, each returns once the queue is empty).
     private var alive = 0
@@ -49,11 +50,29 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
                     "\(running + jobs.count) requests in flight, the most this service takes (--max-inflight \(limits.maxInflight))"))
                 return
             }
-            jobs.append(Job(enqueued: .now, run: { session in continuation.resume(with: Result { try body(session) }) },
+            let id = nextID
+            nextID += 1
+            jobs.append(Job(id: id, run: { session in continuation.resume(with: Result { try body(session) }) },
                             expire: { continuation.resume(throwing: $0) }))
             depth(running + jobs.count)
             condition.signal()
+            // The deadline: a request still waiting then is answered 503 at that moment.
+            DispatchQueue.global().asyncAfter(deadline: .now() + limits.deadlineSeconds) { [weak self] in self?.expire(id) }
         }
+    }
+
+    /// Answers the request `id` 503 if it is still waiting for a worker.
+    private func expire(_ id: Int) {
+        condition.lock()
+        guard let i = jobs.firstIndex(where: { $0.id == id }) else {
+            condition.unlock()
+            return
+        }
+        let job = jobs.remove(at: i)
+        depth(running + jobs.count)
+        condition.unlock()
+        job.expire(ServiceProblem(.deadline, .serviceUnavailable,
+            "waited \(limits.deadlineSeconds) s for a worker, the deadline (--deadline); try again later"))
     }
 
     /// Refuses new requests from now on; queued ones still run. Returns when every worker has
@@ -71,7 +90,6 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
         // The session (its plans) is released before the worker counts itself out, so that
         // nothing of it is alive once `stopAndWait` returns.
         var session: ClassifierSession? = classifier.makeSession()
-        let deadline = Duration.milliseconds(Int64(limits.deadlineSeconds * 1000))
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }
@@ -85,15 +103,6 @@ final class WorkerQueue: @unchecked Sendable {  // mutable state only under `con
                 return
             }
             let job = jobs.removeFirst()
-            let waited = ContinuousClock.now - job.enqueued
-            if waited > deadline {
-                depth(running + jobs.count)
-                condition.unlock()
-                let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18
-                job.expire(ServiceProblem(.deadline, .serviceUnavailable,
-                    "waited \(String(format: "%.1f", seconds)) s for a worker, past the \(limits.deadlineSeconds) s deadline"))
-                continue
-            }
             running += 1
             condition.unlock()
             if let session { job.run(session) }
