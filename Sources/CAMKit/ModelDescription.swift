@@ -38,11 +38,4 @@ public struct ModelDescription: Encodable, Sendable {
         methods = CAMMethod.allCases.map(\.rawValue)
         colormaps = Colormap.allCases.map(\.rawValue)
     }
-
-    /// Compact JSON with sorted keys, unescaped slashes (as camkit writes every record).
-    public func json() throws -> [UInt8] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try e.encode(self))
-    }
 }

@@ -30,7 +30,7 @@ public struct ExplanationService: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
-        router.get("/v1/model") { _, _ in try json(model.description.json()) }
+        router.get("/v1/model") { _, _ in json(model.description) }
         router.post("/v1/classify") { request, _ in await answer { try await classify(request) } }
         router.post("/v1/explain") { request, _ in await answer { try await explain(request) } }
         return router
@@ -50,12 +50,6 @@ public struct ExplanationService: Sendable {
     }
 
     // MARK: - handlers
-
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
 
     /// The handler's response, or its problem as application/problem+json (counted by kind).
     func answer(_ body: () async throws -> Response) async -> Response {
@@ -102,7 +96,7 @@ public struct ExplanationService: Sendable {
             let (photo, predictions) = try pipeline.classify(bytes: bytes, path: name, session: session)
             return Body(input: name, width: photo.width, height: photo.height, predictions: predictions)
         }
-        return try json(Self.encoder.encode(body))
+        return try json(ReportWriter.encoder().encode(body))
     }
 
     func explain(_ request: Request) async throws -> Response {
@@ -118,7 +112,7 @@ public struct ExplanationService: Sendable {
                 struct RawMap: Encodable { let index: Int, label: String, width: Int, height: Int, values: [Float] }
                 struct Body: Encodable { let record: ResultRecord, maps: [RawMap] }
                 let maps = e.maps.map { RawMap(index: $0.index, label: model.classifier.label($0.index), width: $0.raw.width, height: $0.raw.height, values: $0.raw.values) }
-                return try json(Self.encoder.encode(Body(record: record, maps: maps)))
+                return try json(ReportWriter.encoder().encode(Body(record: record, maps: maps)))
             }
             // The overlay of the first explained class, as cam explain writes it.
             guard let first = e.maps.first else { throw ServiceProblem(.internal, .internalServerError, "no map was made") }

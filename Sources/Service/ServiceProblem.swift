@@ -1,4 +1,5 @@
 import CAMKit
+import FolderRuns
 import Foundation
 import Hummingbird
 import ImageIO
@@ -52,7 +53,7 @@ public struct ServiceProblem: Error, Sendable {
     var response: Response {
         struct Body: Encodable { let type: String, title: String, status: Int, detail: String }
         let body = Body(type: "https://camkit.invalid/problems/\(kind.rawValue)", title: status.reasonPhrase, status: status.code, detail: detail)
-        let data = (try? ExplanationService.encoder.encode(body)) ?? Data()
+        let data = (try? ReportWriter.encoder().encode(body)) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .serviceUnavailable { headers[.retryAfter] = "1" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -23,7 +23,7 @@ struct ModelInfo: ParsableCommand {
                     if let size { config.inputSize = size }
                 }
                 let description = ModelDescription(classifier: classifier, layers: try LayerCatalog.layers(of: classifier, size: classifier.config.inputSize))
-                print(String(decoding: try description.json(), as: UTF8.self))
+                print(String(decoding: try ReportWriter.encoder().encode(description), as: UTF8.self))
                 return
             }
             print(try layers ? ModelReport.describeLayers(path: model, size: size) : ModelReport.describe(path: model, size: size))

@@ -106,9 +106,10 @@ public enum Broadcast {
             apply(a, aShape, b, bShape, into: out, outShape: outShape, floatOp(op))
             return
         }
-        // Rows of the full-size operand: the repeating vector's length (or a block when neither repeats).
-        let n = ra == count && rb == count ? Swift.min(count, 1 << 14) : (ra == count ? rb : ra)
-        let width = n == 1 ? Swift.min(count, 1 << 14) : n
+        // Rows of the full-size operand: the repeating vector's length, or blocks of 16384 when
+        // the other operand is full-size too or a scalar.
+        let period = Swift.min(ra, rb)
+        let width = period == count || period == 1 ? Swift.min(count, 1 << 14) : period
         let rows = (count + width - 1) / width
         let perBlock = Swift.max(1, (1 << 16) / width)
         let blocks = (rows + perBlock - 1) / perBlock
