@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """The viewer at / in a real browser (Debian's chromium + chromedriver, through selenium).
 
-Usage: viewer_check.py CAM_BINARY PORT PHOTO OUT_DIR
+Usage: viewer_check.py CAM_BINARY PORT PHOTO JPEG_PHOTO OUT_DIR
 
 Against a running `cam serve` on 127.0.0.1:PORT: opens the page, picks PHOTO with the file
 input, waits for the overlay, then switches class (the second prediction), method (gradcam),
-moves the alpha slider (0.7) and the threshold slider (0.3), and turns the box on. After each
-step it draws the <img> onto a canvas, reads the pixels back, and compares them with the
+moves the alpha slider (0.7) and the threshold slider (0.3), picks the viridis colormap and
+turns the box on, then picks JPEG_PHOTO (the browser's JPEG decoder beside TurboJPEG). After each step it reads the page's canvas back and compares it with the
 overlay `cam explain` writes for the same settings (run here with CAM_BINARY): every channel
-within 1. Saves a screenshot of the page as OUT_DIR/viewer.png. Exits 1 on any difference.
+within 1 (the page draws from the raw maps with camkit's own arithmetic, so it is expected to
+be 0). Only picking the photo and changing the method may ask the service (one request each);
+class, sliders, colormap and box are drawn in the page: a request there is a failure. Saves a
+screenshot of the page as OUT_DIR/viewer.png. Exits 1 on any difference.
 """
 import base64, io, json, os, subprocess, sys, tempfile, time
 
@@ -20,7 +23,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-cam, port, photo, out = sys.argv[1], int(sys.argv[2]), os.path.abspath(sys.argv[3]), sys.argv[4]
+cam, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[5]
+photo, jpeg_photo = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
 base = f"http://127.0.0.1:{port}/"
 
 options = Options()
@@ -32,20 +36,20 @@ failures = []
 
 
 def overlay_pixels():
-    """The <img>'s pixels as the page holds them, through a canvas."""
-    data_url = driver.execute_script("""
-        const img = document.getElementById('overlay');
-        const c = document.createElement('canvas');
-        c.width = img.naturalWidth; c.height = img.naturalHeight;
-        c.getContext('2d').drawImage(img, 0, 0);
-        return c.toDataURL('image/png');""")
+    """The canvas's pixels as the page drew them."""
+    data_url = driver.execute_script("return document.getElementById('overlay').toDataURL('image/png');")
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGB")).astype(int)
 
 
 def wait_for_new_overlay(previous):
+    """Waits until the page has drawn again; returns its draw count."""
     WebDriverWait(driver, 60).until(lambda d: d.execute_script(
-        "const i = document.getElementById('overlay'); return i.complete && i.naturalWidth > 0 && i.src !== arguments[0];", previous))
-    return driver.execute_script("return document.getElementById('overlay').src")
+        "return (document.getElementById('overlay').dataset.renders || '0') !== arguments[0];", previous))
+    return driver.execute_script("return document.getElementById('overlay').dataset.renders")
+
+
+def requests_made():
+    return driver.execute_script("return window.camRequests")
 
 
 def cli_overlay(query):
@@ -65,33 +69,48 @@ def cli_overlay(query):
         return np.asarray(Image.open(path).convert("RGB")).astype(int)
 
 
-def check(step, previous):
-    src = wait_for_new_overlay(previous)
+def check(step, previous, requests_before, requests_allowed):
+    renders = wait_for_new_overlay(previous)
     query = driver.execute_script("return document.getElementById('overlay').dataset.query")
     page, cli = overlay_pixels(), cli_overlay(query)
     worst = int(np.abs(page - cli).max()) if page.shape == cli.shape else None
-    print(f"viewer: {step}: {query}: max channel difference {worst}")
+    asked = requests_made() - requests_before
+    print(f"viewer: {step}: {query}: max channel difference {worst}, requests {asked}")
     if worst is None or worst > 1:
         failures.append(step)
-    return src
+    if asked > requests_allowed:
+        failures.append(f"{step} (asked the service {asked} times, {requests_allowed} allowed)")
+    return renders
 
 
 try:
     driver.get(base)
     WebDriverWait(driver, 30).until(lambda d: len(Select(d.find_element(By.ID, "method")).options) > 1)
+    n = requests_made()
     driver.find_element(By.ID, "file").send_keys(photo)
-    src = check("photo picked", "")
+    seen = check("photo picked", "0", n, 1)
     items = WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#predictions li"))
+    n = requests_made()
     items[1].click()
-    src = check("second class", src)
+    seen = check("second class", seen, n, 0)
+    n = requests_made()
     Select(driver.find_element(By.ID, "method")).select_by_value("gradcam")
-    src = check("method gradcam", src)
+    seen = check("method gradcam", seen, n, 1)
     for slider, value in (("alpha", "0.7"), ("threshold", "0.3")):
+        n = requests_made()
         driver.execute_script("const s = document.getElementById(arguments[0]); s.value = arguments[1];"
                               "s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change'));", slider, value)
-        src = check(f"{slider} {value}", src)
+        seen = check(f"{slider} {value}", seen, n, 0)
+    n = requests_made()
+    Select(driver.find_element(By.ID, "colormap")).select_by_value("viridis")
+    seen = check("colormap viridis", seen, n, 0)
+    n = requests_made()
     driver.find_element(By.ID, "boxes").click()
-    src = check("box on", src)
+    seen = check("box on", seen, n, 0)
+    n = requests_made()
+    photo = jpeg_photo
+    driver.find_element(By.ID, "file").send_keys(photo)
+    seen = check("JPEG photo picked", seen, n, 1)
     os.makedirs(out, exist_ok=True)
     driver.save_screenshot(os.path.join(out, "viewer.png"))
 finally:
@@ -100,4 +119,4 @@ finally:
 if failures:
     print("viewer: differs from cam explain at: " + ", ".join(failures))
     sys.exit(1)
-print("viewer: 6 steps, every overlay within 1 of cam explain's")
+print("viewer: 8 steps, every overlay within 1 of cam explain's, and only photo and method asked the service")

@@ -20,6 +20,13 @@ public struct ExplanationService: Sendable {
         queue = WorkerQueue(classifier: model.classifier, limits: limits) { metrics.setDepth($0) }
     }
 
+    /// GET /v1/colormaps: every colormap's 256 RGB entries (768 integers, interleaved), the
+    /// tables the overlays are drawn with, for the viewer's own drawing.
+    static let colormaps: [UInt8] = {
+        let tables = Dictionary(uniqueKeysWithValues: Colormap.allCases.map { ($0.rawValue, $0.table) })
+        return Array((try? ReportWriter.encoder().encode(tables)) ?? Data("{}".utf8))
+    }()
+
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -31,6 +38,7 @@ public struct ExplanationService: Sendable {
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
         router.get("/v1/model") { _, _ in json(model.description) }
+        router.get("/v1/colormaps") { _, _ in json(Self.colormaps) }
         router.post("/v1/classify") { request, _ in await answer { try await classify(request) } }
         router.post("/v1/explain") { request, _ in await answer { try await explain(request) } }
         return router
@@ -109,10 +117,15 @@ public struct ExplanationService: Sendable {
             let e = try pipeline.explain(bytes: bytes, path: name, session: session)
             let record = pipeline.record(relative: name, e)
             if wantsJSON {
-                struct RawMap: Encodable { let index: Int, label: String, width: Int, height: Int, values: [Float] }
-                struct Body: Encodable { let record: ResultRecord, maps: [RawMap] }
-                let maps = e.maps.map { RawMap(index: $0.index, label: model.classifier.label($0.index), width: $0.raw.width, height: $0.raw.height, values: $0.raw.values) }
-                return try json(ReportWriter.encoder().encode(Body(record: record, maps: maps)))
+                // `normalized` and `geometry` are what the viewer needs to draw the overlay itself
+                // (recolouring and re-blending without another request).
+                struct RawMap: Encodable { let index: Int, label: String, width: Int, height: Int, values: [Float], normalized: [Float] }
+                struct Body: Encodable { let record: ResultRecord, maps: [RawMap], geometry: Geometry }
+                let maps = e.maps.map {
+                    RawMap(index: $0.index, label: model.classifier.label($0.index), width: $0.raw.width, height: $0.raw.height,
+                           values: $0.raw.values, normalized: $0.raw.normalized().values)
+                }
+                return try json(ReportWriter.encoder().encode(Body(record: record, maps: maps, geometry: e.geometry)))
             }
             // The overlay of the first explained class, as cam explain writes it.
             guard let first = e.maps.first else { throw ServiceProblem(.internal, .internalServerError, "no map was made") }

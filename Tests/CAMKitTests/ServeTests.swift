@@ -1,3 +1,4 @@
+import CAMKit
 import Foundation
 import Testing
 import TestSupport
@@ -167,6 +168,15 @@ struct ServeTests {
             #expect(body["record"] as? NSDictionary == record, "\(name): records differ")
             let maps = try #require(body["maps"] as? [NSDictionary])
             #expect(maps.count == 2 && maps.allSatisfy { ($0["values"] as? [Any])?.count == ($0["width"] as? Int ?? -1) * ($0["height"] as? Int ?? -1) })
+            // What the viewer draws from: the normalised map (in 0...1, its maximum 1 unless flat)
+            // and the photo's geometry.
+            for map in maps {
+                let normalized = try #require(map["normalized"] as? [Double])
+                #expect(normalized.count == (map["values"] as? [Any])?.count && normalized.allSatisfy { $0 >= 0 && $0 <= 1 } && normalized.max() == 1)
+            }
+            let geometry = try #require(body["geometry"] as? NSDictionary)
+            #expect(geometry["photoWidth"] as? Int == record["width"] as? Int && geometry["photoHeight"] as? Int == record["height"] as? Int)
+            #expect(geometry["inputWidth"] as? Int == (record["model_input"] as? NSDictionary)?["width"] as? Int)
             // Classification alone: the same predictions, from a multipart form.
             let boundary = "camkit-test-boundary"
             let form = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
@@ -329,6 +339,11 @@ struct ServeTests {
             let isPost = path.hasPrefix("/v1/explain") || path.hasPrefix("/v1/classify")
             let r = try Self.request(server.port, isPost ? "POST" : "GET", path)
             #expect(isPost ? r.status == 400 : r.status == 200, "\(path): \(r.status)")
+        }
+        // The viewer's colour tables are the overlays' own.
+        let tables = try Self.json(try Self.request(server.port, "GET", "/v1/colormaps").body)
+        for colormap in Colormap.allCases {
+            #expect(tables[colormap.rawValue] as? [Int] == colormap.table.map(Int.init), "\(colormap)")
         }
         let page = try Self.request(server.port, "GET", "/")
         #expect(page.status == 200 && page.text.contains("/v1/explain") && page.headers["content-type"]?.hasPrefix("text/html") == true)
