@@ -12,7 +12,7 @@ RUN Scripts/setup && swift build -c release --product cam --static-swift-stdlib 
 FROM debian:12-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-       libpng16-16 libturbojpeg0 libopenblas0 libfreetype6 fonts-dejavu-core libssl3 libisal2 libdnnl2 libgomp1 \
+       libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libopenblas0 libfreetype6 fonts-dejavu-core libssl3 libisal2 libdnnl2 libgomp1 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/cam /usr/local/bin/cam
 COPY --from=build /out/models /opt/camkit/Samples/models

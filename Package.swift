@@ -17,6 +17,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -26,7 +27,7 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         // Whole-file reads with limits, atomic writes, output folders that links cannot redirect.
         .target(name: "FileIO"),
-        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CFreeType", "CISAL"]),
+        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CWebP", "CFreeType", "CISAL"]),
         // oneDNN's convolutions (JIT kernels for AVX2 and AVX-512, chosen at run time) behind
         // a small C shim; Debian's build runs its threads on libgomp.
         .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),

@@ -263,7 +263,7 @@ def run_pipeline(name, args, explain_one):
     t_loop = time.perf_counter()
     for f in photos:
         t0 = time.perf_counter()
-        cls = explain_one(os.path.join(args.photos, f), os.path.join(args.out, f + ".cam.png"))
+        cls = explain_one(os.path.join(args.photos, f), os.path.join(args.out, f + ".cam." + getattr(args, "format", "png")))
         times.append((time.perf_counter() - t0) * 1e3)
         rows.append(f"{f},{cls}\n")
     loop = time.perf_counter() - t_loop
@@ -420,9 +420,13 @@ def peer_ortcv(args):
     out_names = [sess.get_outputs()[0].name, FEATURE_TENSOR]
     del m
 
+    # --format/--quality: cv2.imwrite's own parameters (PNG at OpenCV's default level 1).
+    params = {"png": [], "jpg": [cv2.IMWRITE_JPEG_QUALITY, args.quality],
+              "webp": [cv2.IMWRITE_WEBP_QUALITY, args.quality]}[args.format]
+
     def explain_one(src, dst):
         cls, overlay = ortcv_overlay(cv2.imread(src, cv2.IMREAD_COLOR), sess, in_name, out_names, W)
-        cv2.imwrite(dst, overlay)
+        cv2.imwrite(dst, overlay, params)
         return cls
 
     run_pipeline("onnxruntime+opencv", args, explain_one)
@@ -438,6 +442,8 @@ def add_pipeline_parsers(sub):
         p.add_argument("out")
         if name == "ortcv":
             p.add_argument("model")
+            p.add_argument("--format", choices=["png", "jpg", "webp"], default="png")
+            p.add_argument("--quality", type=int, default=90)
         p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)
 

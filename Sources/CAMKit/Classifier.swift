@@ -16,9 +16,11 @@ public final class Classifier: Sendable {
     public let tokenGrid: TokenGrid?
 
     /// Loads the model, its sidecar (overridden by `configure`) and labels; finds the CAM head.
-    /// `tokens` replaces the token grid found from the graph (`--tokens`).
+    /// `tokens` replaces the token grid found from the graph (`--tokens`). A sidecar that
+    /// contradicts the graph (`checkSidecar`) is an error naming both numbers;
+    /// `ignoringSidecar` does not read it (`cam model --write-sidecar` drafts a new one).
     public init(modelPath: String, labelsPath: String? = nil, threads: Int = 1, tokens: TokenGrid? = nil,
-                configure: (inout ModelSidecar) -> Void = { _ in }) throws {
+                ignoringSidecar: Bool = false, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
         self.modelPath = modelPath
         let bytes = try ONNXModel.readFile(modelPath)
         modelSHA256 = SHA256.hex(of: bytes)
@@ -30,7 +32,8 @@ public final class Classifier: Sendable {
             throw CAMError.unsupportedInput(detail: "input '\(input.name)' has shape \(input.shape.map { $0.map(String.init) ?? "?" }), expected N×3×H×W")
         }
         var config: ModelSidecar
-        if let sidecar = try ModelSidecar.load(besideModel: modelPath) {
+        if !ignoringSidecar, let sidecar = try ModelSidecar.load(besideModel: modelPath) {
+            try Self.checkSidecar(sidecar, path: modelPath + ".json", against: input.shape)
             config = sidecar
         } else {
             // No sidecar: a model exported at a fixed square size (a transformer's position
@@ -63,6 +66,16 @@ public final class Classifier: Sendable {
         } else {
             labels = []
         }
+    }
+
+    /// A sidecar for another export of the model would fail on every photo: a model whose graph
+    /// fixes its input at H×W takes only `input_size` H with a square resize (crop, stretch).
+    static func checkSidecar(_ sidecar: ModelSidecar, path: String, against shape: [Int?]) throws(CAMError) {
+        guard let h = shape[2], let w = shape[3] else { return }
+        let fixed = "the model's input is fixed at \(h)×\(w)"
+        guard h == w else { throw .badSidecar(path: path, detail: "\(fixed); camkit feeds square inputs (crop, stretch) or free ones (full)") }
+        if sidecar.inputSize != h { throw .badSidecar(path: path, detail: "input_size \(sidecar.inputSize), but \(fixed)") }
+        if sidecar.resize == .full { throw .badSidecar(path: path, detail: "resize full keeps each photo's aspect, but \(fixed): use crop or stretch") }
     }
 
     /// The class a user names: a label (case-insensitive) first, else an index below the class

@@ -26,6 +26,9 @@ public struct ExplainSettings: Sendable {
     public var batchSize = 16
     /// How overlay PNGs are compressed.
     public var pngLevel: PNGEncoder.Level = .fast
+    /// The overlays' file format, and the quality of the lossy ones.
+    public var overlayFormat: OverlayFormat = .png
+    public var quality = OverlayFormat.defaultQuality
 
     public init() {}
 }

@@ -4,7 +4,7 @@ import Foundation
 public final class StageTimes: @unchecked Sendable {
     /// The stages, in pipeline order.
     public enum Stage: String, CaseIterable, Sendable {
-        case read, decode, preprocess, forward, map = "map+box", overlay, encode = "png encode+write"
+        case read, decode, preprocess, forward, map = "map+box", overlay, encode = "encode+write"
     }
 
     private var totals: [Stage: Duration] = [:]

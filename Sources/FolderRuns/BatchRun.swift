@@ -30,10 +30,9 @@ public struct BatchRun: Sendable {
     /// Whether the overlay at `relative` can be kept by `--skip-existing`: a regular file that
     /// decodes, has the photo's size and was made with these settings.
     func keepsOverlay(_ relative: String, width: Int, height: Int, comment: String) -> Bool {
-        guard let bytes = output.readRegularFile(relative),
-              PNGTextChunks.value(of: "Comment", in: bytes) == comment,
-              let image = try? ImageDecoder.decode(bytes: bytes, path: relative) else { return false }
-        return image.width == width && image.height == height
+        guard let bytes = output.readRegularFile(relative), OverlayEncoder.comment(in: bytes) == comment,
+              let size = OverlayEncoder.size(of: bytes, path: relative) else { return false }
+        return size.width == width && size.height == height
     }
 
     /// Outcome of one file.

@@ -98,7 +98,7 @@ public enum InputScanner {
 
     /// camkit's own outputs, anywhere: overlays and raw maps.
     static func isOwnOutput(_ name: String) -> Bool {
-        name.hasSuffix(OutputNames.overlaySuffix) || name.hasSuffix(".cam.npy")
+        OutputNames.isOwnOutput(name)
     }
 
     /// The reports of a run (and of shards), skipped in the output folder when it is also an input.

@@ -1,10 +1,17 @@
 import CAMKit
-/// File names for outputs: `<input name with extension>.<class index>-<label slug>.cam.png`, in a
-/// folder tree mirroring the input's. Keeping the input's extension means `a.jpg` and `a.png`
-/// never collide.
+import ImageIO
+/// File names for outputs: `<input name with extension>.<class index>-<label slug>.cam.png` (the
+/// last extension follows `--format`), in a folder tree mirroring the input's. Keeping the
+/// input's extension means `a.jpg` and `a.png` never collide.
 public enum OutputNames {
-    /// The end of every overlay name; inputs ending so are camkit's own outputs and are skipped.
-    public static let overlaySuffix = ".cam.png"
+    /// The end of an overlay's name in a format.
+    public static func overlaySuffix(_ format: OverlayFormat) -> String { ".cam." + format.rawValue }
+
+    /// Whether a file name is one of camkit's own outputs (an overlay in any format or a raw
+    /// map): inputs named so are skipped.
+    public static func isOwnOutput(_ name: String) -> Bool {
+        OverlayFormat.allCases.contains { name.hasSuffix(overlaySuffix($0)) } || name.hasSuffix(".cam.npy")
+    }
 
     public static func slug(_ label: String) -> String {
         var out = ""
@@ -15,8 +22,8 @@ public enum OutputNames {
         return String(out.prefix(40))
     }
 
-    public static func overlay(relative: String, index: Int, label: String) -> String {
-        "\(relative).\(index)-\(slug(label))" + overlaySuffix
+    public static func overlay(relative: String, index: Int, label: String, format: OverlayFormat = .png) -> String {
+        "\(relative).\(index)-\(slug(label))" + overlaySuffix(format)
     }
 
     public static func raw(relative: String, index: Int, label: String) -> String {

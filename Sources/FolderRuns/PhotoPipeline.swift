@@ -25,8 +25,11 @@ public struct PhotoPipeline: Sendable {
                       c.interpolation.rawValue, c.channelOrder.rawValue, "\(c.mean)", "\(c.std)", s.method.rawValue,
                       "\(s.eigenSmooth)", "\(s.augSmooth)", o.colormap.rawValue, "\(o.alpha)", "\(o.threshold.map { "\($0)" } ?? "none")",
                       "\(s.drawBoxes)", "\(s.boxThreshold)", s.layers.isEmpty ? "head" : s.layers.joined(separator: ","),
-                      CAMMethod.pixelMethods.contains(s.method) ? "\(s.pixel)" : ""].joined(separator: "|")
-        return "camkit overlay settings " + String(SHA256.hex(of: Array(recipe.utf8)).prefix(32))
+                      CAMMethod.pixelMethods.contains(s.method) ? "\(s.pixel)" : ""]
+            // The file format joins the recipe only when it is not PNG: PNG overlays written
+            // before formats existed keep their fingerprint.
+            + (s.overlayFormat == .png ? [] : [s.overlayFormat.rawValue, String(s.quality)])
+        return "camkit overlay settings " + String(SHA256.hex(of: Array(recipe.joined(separator: "|").utf8)).prefix(32))
     }
 
     /// Decodes `bytes` (`path` names them in errors) and explains the photo.
@@ -52,9 +55,10 @@ public struct PhotoPipeline: Sendable {
         return image
     }
 
-    /// The PNG encoder of every overlay (its text chunks are part of the bytes).
-    public var encoder: PNGEncoder {
-        PNGEncoder(level: settings.pngLevel, software: "camkit \(CAMKitVersion.string)", comment: comment)
+    /// The encoder of every overlay (its comment is part of the bytes).
+    public var encoder: OverlayEncoder {
+        OverlayEncoder(format: settings.overlayFormat, quality: settings.quality, pngLevel: settings.pngLevel,
+                       software: "camkit \(CAMKitVersion.string)", comment: comment)
     }
 
     /// The record of an explained photo named `relative`; `raw` gives a class's raw-map path
@@ -70,8 +74,8 @@ public struct PhotoPipeline: Sendable {
                             predictions: e.predictions, explained: explained)
     }
 
-    /// "<relative>.<index>-<label>.cam.png".
+    /// "<relative>.<index>-<label>.cam.png" (or .cam.jpg, .cam.webp).
     public func overlayName(relative: String, _ map: ClassMap) -> String {
-        OutputNames.overlay(relative: relative, index: map.index, label: classifier.label(map.index))
+        OutputNames.overlay(relative: relative, index: map.index, label: classifier.label(map.index), format: settings.overlayFormat)
     }
 }

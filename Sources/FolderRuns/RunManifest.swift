@@ -32,12 +32,15 @@ public struct RunManifest: Codable, Sendable, Equatable {
         public var boxThreshold: Float
         public var boxes: Bool
         public var pngLevel: String
+        /// The overlays' file format, and the quality of a lossy one (null for PNG).
+        public var format: String = OverlayFormat.png.rawValue
+        public var quality: Int?
         public var normalisation = "relu, min-max"
         public var upsampling = "bilinear, half-pixel centres"
 
         enum CodingKeys: String, CodingKey {
             case resize, inputSize, stride, interpolation, mean, std, topK, classIndex = "class", colormap, alpha, threshold
-            case boxThreshold, boxes, pngLevel, normalisation, upsampling
+            case boxThreshold, boxes, pngLevel, format, quality, normalisation, upsampling
         }
 
         /// Every key is written, unset ones as null, so that the manifest's keys never vary.
@@ -57,6 +60,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
             try c.encode(boxThreshold, forKey: .boxThreshold)
             try c.encode(boxes, forKey: .boxes)
             try c.encode(pngLevel, forKey: .pngLevel)
+            try c.encode(format, forKey: .format)
+            try c.encode(quality, forKey: .quality)
             try c.encode(normalisation, forKey: .normalisation)
             try c.encode(upsampling, forKey: .upsampling)
         }
@@ -106,7 +111,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
         self.settings = Settings(resize: c.resize, inputSize: c.inputSize, stride: c.stride, interpolation: c.interpolation,
                                  mean: c.mean, std: c.std, topK: settings.topK, classIndex: settings.classIndex,
                                  colormap: o.colormap, alpha: o.alpha, threshold: o.threshold, boxThreshold: settings.boxThreshold,
-                                 boxes: settings.drawBoxes, pngLevel: settings.pngLevel.rawValue)
+                                 boxes: settings.drawBoxes, pngLevel: settings.pngLevel.rawValue, format: settings.overlayFormat.rawValue,
+                                 quality: settings.overlayFormat == .png ? nil : settings.quality)
         self.roots = roots
         self.recursive = recursive
         inputs = 0

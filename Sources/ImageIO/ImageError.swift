@@ -13,7 +13,7 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file could not be written.
     case unwritable(path: String, reason: String)
     /// An encoder failed.
-    case encodeFailed(path: String, detail: String)
+    case encodeFailed(path: String, format: String = "PNG", detail: String)
 
     public var description: String {
         switch self {
@@ -24,7 +24,7 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): image is \(w)x\(h) = \(w * h) pixels, over the limit of \(limit) pixels"
         case let .unreadable(path, reason): return "\(path): cannot read file (\(reason))"
         case let .unwritable(path, reason): return "\(path): cannot write file (\(reason))"
-        case let .encodeFailed(path, detail): return "\(path): PNG encoding failed (\(detail))"
+        case let .encodeFailed(path, format, detail): return "\(path): \(format) encoding failed (\(detail))"
         }
     }
 }

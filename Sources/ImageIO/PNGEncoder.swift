@@ -129,7 +129,14 @@ public struct PNGEncoder: Sendable {
 
     /// Encodes and writes atomically to `relative` inside an output folder.
     public func write(_ image: RGBImage, to relative: String, in folder: OutputFolder) throws(ImageError) {
-        let bytes = try encode(image, path: folder.display(relative))
-        do { try folder.write(bytes, to: relative) } catch { throw .unwritable(path: folder.display(relative), reason: error.reason) }
+        try folder.writeEncoded(relative) { path throws(ImageError) in try encode(image, path: path) }
+    }
+}
+
+extension OutputFolder {
+    /// Encodes (`encode` gets the path to name in its errors) and writes atomically to `relative`.
+    func writeEncoded(_ relative: String, _ encode: (String) throws(ImageError) -> [UInt8]) throws(ImageError) {
+        let bytes = try encode(display(relative))
+        do { try write(bytes, to: relative) } catch { throw .unwritable(path: display(relative), reason: error.reason) }
     }
 }

@@ -8,6 +8,7 @@ extension ResizeMode: ExpressibleByArgument {}
 extension CAMMethod: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension PNGEncoder.Level: ExpressibleByArgument {}
+extension OverlayFormat: ExpressibleByArgument {}
 extension ModelSidecar.Preset: ExpressibleByArgument {}
 extension PixelAttribution.Baseline: ExpressibleByArgument {}
 extension AttentionRollout.HeadFusion: ExpressibleByArgument {}

@@ -25,6 +25,8 @@ struct Explain: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per forward pass for scorecam, occlusion and rise; memory grows with it.") var batchSize = 16
     @Option(help: "Colormap (jet is OpenCV's COLORMAP_JET).") var colormap: Colormap = .jet
     @Option(help: "Overlay opacity of the heatmap.") var alpha: Float = 0.5
+    @Option(help: "Overlay file format: png (lossless), jpg or webp (lossy, several times smaller); the overlay's name ends .cam.<format>.") var format: OverlayFormat = .png
+    @Option(help: ArgumentHelp("Quality of jpg and webp overlays, 1–100 (default \(OverlayFormat.defaultQuality)).", valueName: "Q")) var quality: Int?
     @Option(name: .customLong("png-level"), help: "Overlay PNG compression: fast (igzip) or best (zlib 9, smallest files).") var pngLevel: PNGEncoder.Level = .fast
     @Option(help: "Leave map values below this uncoloured (0–1).") var threshold: Float?
     @Option(name: .customLong("box-threshold"), help: "Box threshold as a fraction of the map's maximum.") var boxThreshold: Float = 0.2
@@ -49,6 +51,8 @@ struct Explain: ParsableCommand {
         try OptionChecks.check("alpha", alpha, in: OptionChecks.fraction)
         try OptionChecks.check("threshold", threshold, in: OptionChecks.fraction)
         try OptionChecks.check("box-threshold", boxThreshold, in: OptionChecks.fraction)
+        try OptionChecks.check("quality", quality, in: OptionChecks.quality)
+        if quality != nil && format == .png { throw ValidationError("--quality applies to --format jpg or webp (PNG is lossless)") }
     }
 
     func run() throws {
@@ -79,6 +83,8 @@ struct Explain: ParsableCommand {
         settings.drawBoxes = boxes
         settings.saveRaw = saveRaw
         settings.pngLevel = pngLevel
+        settings.overlayFormat = format
+        settings.quality = quality ?? OverlayFormat.defaultQuality
         settings.decode = DecodeOptions(maxPixels: maxPixels)
         if let classChoice {
             do { settings.classIndex = try classifier.classIndex(named: classChoice) } catch {

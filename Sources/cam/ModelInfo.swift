@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import FileIO
 import FolderRuns
 import Foundation
 
@@ -11,6 +12,7 @@ struct ModelInfo: ParsableCommand {
     @Option(help: "Input height and width used for shapes and FLOPs (default: the sidecar's size, else 224).") var size: Int?
     @Flag(help: "List the layers a map can be computed at (for --layer), with their shapes.") var layers = false
     @Flag(help: "Print the model as JSON (input, classes and labels, head, token grid, layers, methods, colormaps): what cam serve's GET /v1/model answers.") var json = false
+    @Flag(name: .customLong("write-sidecar"), help: "Draft <model>.json beside the model from the graph (input size, resize, stride); its normalisation is ImageNet's until you edit it. Refuses to replace an existing sidecar.") var writeSidecar = false
 
     func validate() throws {
         try OptionChecks.check("size", size, in: ModelSidecar.inputSizeRange)
@@ -18,6 +20,10 @@ struct ModelInfo: ParsableCommand {
 
     func run() throws {
         do {
+            if writeSidecar {
+                try draftSidecar()
+                return
+            }
             if json {
                 let classifier = try Classifier(modelPath: model, labelsPath: nil, threads: 1, tokens: nil) { config in
                     if let size { config.inputSize = size }
@@ -31,5 +37,18 @@ struct ModelInfo: ParsableCommand {
             Console.error("cam: \(error)")
             throw ExitCode(ExitStatus.usage)
         }
+    }
+
+    /// Writes the drafted sidecar (never over an existing one) and prints what was guessed.
+    func draftSidecar() throws {
+        let path = model + ".json"
+        if FileManager.default.fileExists(atPath: path) {
+            throw CAMError.badSidecar(path: path, detail: "it exists already; --write-sidecar never replaces one (move it away to draft a new one)")
+        }
+        let draft = try SidecarDraft.make(modelPath: model)
+        let text = try SidecarDraft.json(draft.sidecar)
+        do { try AtomicFile.write(text: text, to: path) } catch { throw PathError(.write, path, error) }
+        print("wrote \(path):")
+        for note in draft.notes { print("  \(note)") }
     }
 }

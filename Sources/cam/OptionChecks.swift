@@ -24,4 +24,6 @@ enum OptionChecks {
     /// Up to 2^29 pixels (1.6 GB of RGB): the photo, its overlay and its map at photo size must fit.
     static let maxPixels = 1...(1 << 29)
     static let fraction: ClosedRange<Float> = 0...1
+    /// JPEG and WebP quality, as libjpeg and libwebp take it.
+    static let quality = 1...100
 }

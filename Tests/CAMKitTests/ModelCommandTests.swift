@@ -54,3 +54,56 @@ struct ModelCommandTests {
         #expect(err.contains("unsupported operator Det") && err.contains("opset"), "\(err)")
     }
 }
+
+/// `cam model --write-sidecar` drafts a sidecar from the graph, and a sidecar that contradicts
+/// the graph is refused at load naming both numbers.
+@Suite("cam model --write-sidecar and sidecar checks", .serialized)
+struct SidecarDraftTests {
+    static func cam(_ args: [String]) throws -> Command.Result { try Command.run("cam", args, in: Command.repository) }
+
+    static func copy(_ fixture: String, into dir: String) throws -> String {
+        let path = dir + "/" + (fixture as NSString).lastPathComponent
+        try FileManager.default.copyItem(atPath: Fixtures.path(fixture), toPath: path)
+        return path
+    }
+
+    static func sidecar(_ path: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + ".json"))) as? [String: Any])
+    }
+
+    @Test func draftsReadTheGraphAndRunAsWritten() throws {
+        let dir = try temporaryFolder("draft")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A CNN with free height and width: 224, full, stride 32 (resnet18's 7×7 at 224).
+        let resnet = try Self.copy("onnx/resnet18.onnx", into: dir)
+        let r = try Self.cam(["model", resnet, "--write-sidecar"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try Self.sidecar(resnet)
+        #expect(s["input_size"] as? Int == 224 && s["resize"] as? String == "full" && s["stride"] as? Int == 32, "\(s)")
+        #expect((s["_comment"] as? String)?.contains("NOT in an ONNX graph") == true && r.stdout.contains("NOT read from the graph"))
+        #expect(try Self.cam(["explain", "Samples/images/chelsea.png", "--model", resnet, "--out", dir + "/o1", "--quiet"]).status == 0)
+        // Never over an existing sidecar.
+        let again = try Self.cam(["model", resnet, "--write-sidecar"])
+        #expect(again.status == 2 && again.stderr.contains("resnet18.onnx.json") && again.stderr.contains("exists already"), "\(again.stderr)")
+        // A transformer fixed at 64×64: 64, stretch, the patch stride of its token grid.
+        let vit = try Self.copy("transformers/vit_op17.onnx", into: dir)
+        #expect(try Self.cam(["model", vit, "--write-sidecar"]).status == 0)
+        let v = try Self.sidecar(vit)
+        let grid = try Self.cam(["model", vit]).stdout.split(separator: "\n").first { $0.hasPrefix("token grid: ") }
+        let side = try #require(grid.flatMap { Int($0.dropFirst("token grid: ".count).prefix { $0.isNumber }) })
+        #expect(v["input_size"] as? Int == 64 && v["resize"] as? String == "stretch" && v["stride"] as? Int == 64 / side, "\(v)")
+        #expect(try Self.cam(["explain", "Samples/images/chelsea.png", "--model", vit, "--method", "gradcam", "--out", dir + "/o2", "--quiet"]).status == 0)
+    }
+
+    @Test func sidecarsThatContradictAFixedInputAreRefused() throws {
+        let dir = try temporaryFolder("contradict")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let vit = try Self.copy("transformers/vit_op17.onnx", into: dir)
+        for (json, message) in [(#"{"input_size": 96, "resize": "stretch"}"#, "input_size 96, but the model's input is fixed at 64×64"),
+                                (#"{"input_size": 64, "resize": "full"}"#, "resize full keeps each photo's aspect, but the model's input is fixed at 64×64")] {
+            try json.write(toFile: vit + ".json", atomically: true, encoding: .utf8)
+            let r = try Self.cam(["explain", "Samples/images/chelsea.png", "--model", vit, "--method", "gradcam", "--out", dir + "/o", "--quiet"])
+            #expect(r.status == 2 && r.stderr.contains("vit_op17.onnx.json") && r.stderr.contains(message), "\(r.stderr)")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import ImageIO
 import Testing
@@ -105,5 +106,57 @@ struct OverlayCommandTests {
         #expect(try Self.explained(byLabel)["index"] as? Int == other)
         #expect(byLabel.overlay.pixels == byIndex.overlay.pixels)
         #expect(byIndex.overlay.pixels != top.overlay.pixels, "--class \(other) drew the top class's map")
+    }
+}
+
+/// `--format jpg|webp`: the overlay is the PNG overlay's pixels encoded by the same encoder the
+/// Pillow tests check (Tests/ImageIOTests/OverlayEncoderTests), named .cam.<format> in
+/// results.jsonl, skipped as input, kept by --skip-existing only at the same format and quality.
+@Suite("cam explain --format", .serialized)
+struct OverlayFormatCommandTests {
+    static let photo = "Samples/images/chelsea.png", stem = "chelsea.png.285-egyptian-cat.cam"
+
+    static func cam(_ args: [String]) throws -> Command.Result { try Command.run("cam", args, in: Command.repository) }
+
+    @Test func lossyFormatsEncodeThePNGOverlaysPixels() throws {
+        let out = try temporaryFolder("formats")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(try Self.cam(["explain", Self.photo, "--out", out + "/png", "--quiet"]).status == 0)
+        let png = try ImageDecoder.decode(path: out + "/png/" + Self.stem + ".png")
+        for (format, quality) in [(OverlayFormat.jpg, 90), (.webp, 90), (.jpg, 60)] {
+            let folder = out + "/\(format)\(quality)"
+            let r = try Self.cam(["explain", Self.photo, "--out", folder, "--quiet", "--format", format.rawValue, "--quality", "\(quality)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let name = Self.stem + "." + format.rawValue
+            let bytes = try FileBytes.read(folder + "/" + name)
+            #expect(try String(contentsOfFile: folder + "/results.jsonl", encoding: .utf8).contains("\"overlay\":\"\(name)\""))
+            // The same bytes as encoding the PNG overlay's pixels (with the run's comment).
+            let comment = try #require(OverlayEncoder.comment(in: bytes))
+            #expect(comment.hasPrefix("camkit overlay settings "))
+            #expect(bytes == (try OverlayEncoder(format: format, quality: quality, comment: comment).encode(png)))
+            let manifest = try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8)
+            #expect(manifest.contains("\"format\" : \"\(format.rawValue)\"") && manifest.contains("\"quality\" : \(quality)"), "\(manifest)")
+        }
+        // Kept by --skip-existing at the same settings, redrawn at another quality.
+        let kept = out + "/jpg90/" + Self.stem + ".jpg"
+        let before = try FileManager.default.attributesOfItem(atPath: kept)[.modificationDate] as? Date
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(try Self.cam(["explain", Self.photo, "--out", out + "/jpg90", "--quiet", "--format", "jpg", "--quality", "90", "--skip-existing"]).status == 0)
+        #expect(try FileManager.default.attributesOfItem(atPath: kept)[.modificationDate] as? Date == before)
+        #expect(try Self.cam(["explain", Self.photo, "--out", out + "/jpg90", "--quiet", "--format", "jpg", "--quality", "60", "--skip-existing"]).status == 0)
+        #expect(try FileBytes.read(kept) == (try FileBytes.read(out + "/jpg60/" + Self.stem + ".jpg")))
+        // Overlays of every format are camkit's own outputs: not inputs of a run over the folder.
+        let again = try Self.cam(["explain", out + "/webp90", "--out", out + "/again"])
+        #expect(again.status == 0 && again.stderr.contains("0 explained, 0 failed") && !again.stderr.contains(".cam.webp"), "\(again.stderr)")
+    }
+
+    @Test func qualityOutsideItsRangeOrWithPNGIsAUsageError() throws {
+        for (args, message) in [(["--quality", "90"], "--quality applies to --format jpg or webp (PNG is lossless)"),
+                                (["--format", "jpg", "--quality", "0"], "--quality 0 is outside 1...100"),
+                                (["--format", "webp", "--quality", "101"], "--quality 101 is outside 1...100"),
+                                (["--format", "gif"], "gif")] {
+            let r = try Self.cam(["explain", Self.photo, "--out", "/nonexistent/never", "--quiet"] + args)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r.status) \(r.stderr)")
+        }
     }
 }
