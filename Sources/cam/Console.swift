@@ -11,11 +11,13 @@ enum Console {
     }
 }
 
-/// A progress bar on a terminal (count, rate, ETA), plain lines otherwise, nothing when quiet.
+/// A progress bar on a terminal (count, rate, ETA), plain lines otherwise (stderr not a terminal,
+/// or `TERM=dumb`, which cannot return the cursor), nothing when quiet. camkit writes no colour
+/// anywhere, so `NO_COLOR` holds whatever its value.
 final class Progress: @unchecked Sendable {
     let total: Int
     let quiet: Bool
-    let terminal = isatty(2) != 0
+    let terminal = isatty(2) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
     let start = Date()
     let lock = NSLock()
     var lastPrinted = Date.distantPast

@@ -24,6 +24,7 @@ struct Inspect: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Compare layers instead of classes: the top-1 class's map by --method (layercam for cam) at each (names or indices from `cam model --layers`, comma-separated).", valueName: "l1,l2,…"))
     var layers: String?
     @Option(name: .customLong("panel-height"), help: "Height of each grid panel in pixels.") var panelHeight = 256
+    @Flag(help: "Print the table as one JSON object (photo, size, grid path, a row per class, method or layer) for scripts.") var json = false
 
     func validate() throws {
         if methods != nil && layers != nil { throw ValidationError("--methods and --layers: give one (a grid compares one thing)") }
@@ -87,19 +88,21 @@ struct Inspect: ParsableCommand {
             settings.pixel = pixelOptions.options
             settings.rollout = attentionOptions.options
             let e = try Explainer.explain(photo, session: classifier.makeSession(), settings: settings)
-            print("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
+            show("rank  class                              prob     logit   box [x0,y0,x1,y1]        mass in box")
             var panels: [(RGBImage, String)] = []
+            var rows: [InspectRow] = []
             let overlay = Overlay(colormap: colormap)
             for (rank, m) in e.maps.enumerated() {
                 let p = e.predictions.first { $0.index == m.index }!
                 let box = Self.boxText(m) ?? (m.flat ? "flat" : "-")
                 let mass = m.massInBox.map { String(format: "%.2f", $0) } ?? "-"
                 let name = "\(p.index) \(p.label)"
-                print(String(format: "%4d  %@ %6.3f  %8.3f   %@ %@", rank + 1, name.padding(toLength: 34, withPad: " ", startingAt: 0),
-                             p.probability, p.logit, box.padding(toLength: 24, withPad: " ", startingAt: 0), mass))
+                show(String(format: "%4d  %@ %6.3f  %8.3f   %@ %@", rank + 1, name.padding(toLength: 34, withPad: " ", startingAt: 0),
+                            p.probability, p.logit, box.padding(toLength: 24, withPad: " ", startingAt: 0), mass))
+                rows.append(InspectRow(map: m, rank: rank + 1, index: p.index, label: p.label, probability: p.probability, logit: p.logit))
                 panels.append(panel(photo, m, overlay: overlay, label: "\(rank + 1). \(p.label) \(String(format: "%.0f%%", p.probability * 100))"))
             }
-            try write(photo, panels)
+            try write(photo, panels, rows: rows, comparing: "classes")
         } catch let e as ExitCode {
             throw e
         } catch let e as CAMError {
@@ -122,7 +125,8 @@ struct Inspect: ParsableCommand {
         let session = classifier.makeSession()
         let overlay = Overlay(colormap: colormap)
         var panels: [(RGBImage, String)] = []
-        print("method        box [x0,y0,x1,y1]        mass in box   ms")
+        var rows: [InspectRow] = []
+        show("method        box [x0,y0,x1,y1]        mass in box   ms")
         for m in methods {
             var settings = ExplainSettings()
             settings.method = m
@@ -135,11 +139,13 @@ struct Inspect: ParsableCommand {
             let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
             let map = e.maps[0]
             let box = Self.boxText(map) ?? "-"
-            print(m.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + box.padding(toLength: 25, withPad: " ", startingAt: 0)
-                  + (map.massInBox.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%6.0f", ms))
+            show(m.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + box.padding(toLength: 25, withPad: " ", startingAt: 0)
+                 + (map.massInBox.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%6.0f", ms))
+            let p = e.predictions[0]
+            rows.append(InspectRow(map: map, index: p.index, label: p.label, probability: p.probability, logit: p.logit, method: m.rawValue, ms: ms))
             panels.append(panel(photo, map, overlay: overlay, label: "\(m.rawValue) · \(e.predictions[0].label)"))
         }
-        try write(photo, panels)
+        try write(photo, panels, rows: rows, comparing: "methods")
     }
 
     /// `--layers` compares by `--method`, LayerCAM when that is the default `cam` (which exists
@@ -151,7 +157,8 @@ struct Inspect: ParsableCommand {
         let session = classifier.makeSession()
         let overlay = Overlay(colormap: colormap)
         var panels: [(RGBImage, String)] = []
-        print("layer                                              map     box [x0,y0,x1,y1]")
+        var rows: [InspectRow] = []
+        show("layer                                              map     box [x0,y0,x1,y1]")
         for layer in layers {
             var settings = ExplainSettings()
             settings.method = layerMethod
@@ -159,10 +166,12 @@ struct Inspect: ParsableCommand {
             let e = try Explainer.explain(photo, session: session, settings: settings)
             let map = e.maps[0]
             let box = Self.boxText(map) ?? "-"
-            print(layer.padding(toLength: 50, withPad: " ", startingAt: 0) + " \(map.raw.width)x\(map.raw.height)".padding(toLength: 8, withPad: " ", startingAt: 0) + box)
+            show(layer.padding(toLength: 50, withPad: " ", startingAt: 0) + " \(map.raw.width)x\(map.raw.height)".padding(toLength: 8, withPad: " ", startingAt: 0) + box)
+            let p = e.predictions[0]
+            rows.append(InspectRow(map: map, index: p.index, label: p.label, probability: p.probability, logit: p.logit, method: layerMethod.rawValue, layer: layer))
             panels.append(panel(photo, map, overlay: overlay, label: "\(map.raw.width)x\(map.raw.height) \(Self.shortName(layer))"))
         }
-        try write(photo, panels)
+        try write(photo, panels, rows: rows, comparing: "layers")
     }
 
     /// A map's box as "[x0,y0,x1,y1]", nil without one.
@@ -183,7 +192,12 @@ struct Inspect: ParsableCommand {
         return trimmed.split(separator: "/").suffix(3).joined(separator: "/")
     }
 
-    func write(_ photo: RGBImage, _ panels: [(RGBImage, String)]) throws {
+    /// A table line, unless the table is printed as JSON.
+    func show(_ line: String) {
+        if !json { print(line) }
+    }
+
+    func write(_ photo: RGBImage, _ panels: [(RGBImage, String)], rows: [InspectRow], comparing: String) throws {
         let picture = try InspectGrid.render(photo: photo, panels: panels, height: panelHeight)
         // --grid names the file (its folder is made if missing); otherwise it goes into --out.
         let folderPath = grid.map { ($0 as NSString).deletingLastPathComponent } ?? out
@@ -191,7 +205,13 @@ struct Inspect: ParsableCommand {
         let folder: OutputFolder
         do { folder = try OutputFolder(folderPath.isEmpty ? "." : folderPath) } catch { throw PathError(.create, folderPath, error) }
         try PNGEncoder().write(picture, to: name, in: folder)
-        print("grid: \(grid ?? folder.display(name))")
+        let gridPath = grid ?? folder.display(name)
+        guard json else {
+            print("grid: \(gridPath)")
+            return
+        }
+        let table = InspectTable(photo: image, width: photo.width, height: photo.height, comparing: comparing, grid: gridPath, rows: rows)
+        print(String(decoding: try ReportWriter.encoder().encode(table), as: UTF8.self))
     }
 
     /// Whether two paths name one file (same device and inode).

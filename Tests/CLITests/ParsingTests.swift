@@ -40,6 +40,39 @@ struct ParsingTests {
         }
     }
 
+    /// The man page comes from the same definitions through swift-argument-parser's
+    /// generate-manual (Scripts/test builds it into .build-tools): every subcommand and a few
+    /// options are in it, and groff renders it without a warning (README "Man page").
+    @Test func manPageIsGeneratedAndRendersCleanly() throws {
+        let generator = Command.repository + "/.build-tools/release/generate-manual"
+        try #require(FileManager.default.isExecutableFile(atPath: generator), "\(generator) is missing: Scripts/test builds it")
+        let out = try temporaryFolder("man")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let generated = try Self.run(generator, [try Fixtures.binary("cam"), "--date", "2026-12-01", "-o", out])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let page = try String(contentsOfFile: out + "/cam.1", encoding: .utf8)
+        #expect(page.contains(".Dt CAM 1"))
+        for command in Cam.configuration.subcommands.map({ $0.configuration.commandName ?? "" }) {
+            #expect(page.contains(".It Em \(command)"), "the man page lacks \(command)")
+        }
+        for option in ["-format", "-write-sidecar", "-max-inflight", "-shard"] { #expect(page.contains("Fl \(option)"), "lacks \(option)") }
+        let rendered = try Self.run("/usr/bin/groff", ["-mandoc", "-Tutf8", "-ww", "-z", out + "/cam.1"])
+        #expect(rendered.status == 0 && rendered.stderr.isEmpty, "groff: \(rendered.stderr)")
+    }
+
+    static func run(_ executable: String, _ args: [String]) throws -> (status: Int32, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     @Test(arguments: refused)
     func validationRefuses(args: [String], message: String) {
         #expect(throws: (any Error).self) { _ = try Cam.parseAsRoot(args) }
