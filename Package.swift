@@ -13,6 +13,9 @@ let package = Package(
         // cam serve: the HTTP server and its Prometheus metrics.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        // `swift package generate-documentation --target CAMKit` (the DocC catalog in
+        // Sources/CAMKit/CAMKit.docc); a command plugin only, nothing of it is linked.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
