@@ -46,11 +46,18 @@ public struct CAMHead: Sendable {
     public static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
         do { return try discoverLinear(in: graph, output: output) } catch {
             guard let out = output ?? graph.outputs.first else { throw error }
-            if case .headNotLinear = error, let head = try? discoverProgram(in: graph, output: out) { return head }
+            // Not linear: evaluate the head as a program. When that fails too, its reason (the
+            // node it has no rule for) is the one to give, not the first non-linear node.
+            var reason = error
+            if case .headNotLinear = error {
+                do { return try discoverProgram(in: graph, output: out) } catch {
+                    if case .headNotLinear = error { reason = error }
+                }
+            }
             // Found on the graph as the engine will run it: a LayerNorm written out in full
             // (opset < 17) is one node there, and its output keeps the final Add's name.
             if let head = discoverClassToken(in: GraphRewriter.optimize(graph, keep: Set(graph.outputs)), output: out) { return head }
-            throw error
+            throw reason
         }
     }
 

@@ -1,7 +1,7 @@
 import Inference
 
 /// The few layers between the global pool and the logits when they are not linear (MobileNetV3's
-/// Gemm → HardSwish → Gemm): evaluated on the pooled vector, and differentiated by hand-written
+/// Gemm → HardSwish → Gemm; timm's 1×1 `conv_head` → HardSwish → Linear): evaluated on the pooled vector, and differentiated by hand-written
 /// vector–Jacobian products, so that gradient methods get ∂logit_c/∂pooled without an autograd
 /// engine. Written here because only these vector ops on one pooled vector are needed; the
 /// engine's kernels work on whole planned tensors and have no backward pass.
@@ -58,6 +58,15 @@ public struct HeadProgram: Sendable {
                     throw .headNotLinear(node: node.name, op: "MatMul with a runtime weight")
                 }
                 if channels == nil { channels = b.shape[0] }
+            case .conv(let a):
+                // On the pooled [1, C, 1, 1] tensor a 1×1 convolution without padding is a matrix
+                // product with W [N, C, 1, 1] (any stride or dilation leaves one cell).
+                guard let w = graph.constants[node.inputs[1]], w.shape.count == 4, w.shape[2] == 1, w.shape[3] == 1,
+                      a.group == 1, a.activation == nil, a.window.pads.allSatisfy({ $0 == 0 }), a.window.autoPad != .sameUpper,
+                      a.window.autoPad != .sameLower else {
+                    throw .headNotLinear(node: node.name, op: "Conv other than 1×1, unpadded, ungrouped")
+                }
+                if channels == nil { channels = w.shape[1] }
             case .activation, .clip:
                 if firstNonLinear == nil { firstNonLinear = node.name }
             case .layerNormalization(let axis, _):
@@ -126,6 +135,13 @@ public struct HeadProgram: Sendable {
                     for j in 0..<n { out[j] += beta * (c.count == n ? c[j] : c[0]) }
                 }
                 y = out
+            case .conv:
+                let w = constants[node.inputs[1]]!
+                let (n, k) = (w.shape[0], w.shape[1])
+                guard x.count == k else { throw .headNotLinear(node: node.name, op: "Conv input of \(x.count), expected \(k)") }
+                let weights = w.floats
+                let bias = node.inputs.count > 2 && !node.inputs[2].isEmpty ? constants[node.inputs[2]]?.floats : nil
+                y = (0..<n).map { j in (0..<k).reduce(Float(0)) { $0 + x[$1] * weights[j * k + $1] } + (bias?[j] ?? 0) }
             case .matMul:
                 let b = constants[node.inputs[1]]!
                 let (k, n) = (b.shape[0], b.shape[1])
@@ -225,6 +241,11 @@ public struct HeadProgram: Sendable {
             let (k, n) = (b.shape[0], b.shape[1])
             let w = b.floats
             return [(xName, (0..<k).map { i in (0..<n).reduce(Float(0)) { $0 + g[$1] * w[i * n + $1] } })]
+        case .conv:
+            let b = constants[node.inputs[1]]!
+            let (n, k) = (b.shape[0], b.shape[1])
+            let w = b.floats
+            return [(xName, (0..<k).map { i in (0..<n).reduce(Float(0)) { $0 + g[$1] * w[$1 * k + i] } })]
         case .binary(let op):
             let a = values[xName] ?? constants[xName]!.floats
             let bName = node.inputs[1]
