@@ -35,11 +35,8 @@ MODELS = {
 # message contains the text. A listed model that starts working is reported as a failure so
 # that the docs' list of limitations gets updated.
 EXPECT = {
-    # timm's MobileNetV3 head: GlobalAveragePool -> Conv 1x1 (conv_head) -> HardSwish -> Flatten
-    # -> Gemm. camkit's head program has no rule for a Conv after the pool, so no head is found
-    # and every method is refused at load (export_timm.py --conv-head-as-linear is the way round:
-    # the _linhead export).
-    "timm/mobilenetv3_large_100": "the classifier head is not linear after the global pool: node '/act2/HardSwish'",
+    # (timm's MobileNetV3 head, GlobalAveragePool -> Conv 1x1 -> HardSwish -> Gemm, was refused
+    # here until the head program learnt the 1x1 Conv; it now explains like the others.)
     # Keras' NHWC input without tf2onnx's inputs_as_nchw.
     "keras/MobileNetV2_nhwc": "expected N×3×H×W",
 }
