@@ -34,7 +34,7 @@ public struct CAMHead: Sendable {
     }
 
     /// Row c of W: the weights of class c's map.
-    public func classWeights(_ c: Int) -> [Float] {
+    func classWeights(_ c: Int) -> [Float] {
         Array(weights[(c * channels)..<((c + 1) * channels)])
     }
 
@@ -43,7 +43,7 @@ public struct CAMHead: Sendable {
 
     /// Traces the graph output back to the last global average pool: through linear nodes folded
     /// into W and b, or, when a node on the way is not linear, as a `HeadProgram`.
-    public static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
+    static func discover(in graph: Graph, output: String? = nil) throws(CAMError) -> CAMHead {
         do { return try discoverLinear(in: graph, output: output) } catch {
             guard let out = output ?? graph.outputs.first else { throw error }
             // Not linear: evaluate the head as a program. When that fails too, its reason (the
@@ -200,7 +200,7 @@ public struct CAMHead: Sendable {
     }
 
     /// For an identity head (class map before the pool), fills in W = I once K is known.
-    public func resolved(channels k: Int) -> CAMHead {
+    func resolved(channels k: Int) -> CAMHead {
         guard classes == 0, program == nil else { return self }
         var w = [Float](repeating: 0, count: k * k)
         for i in 0..<k { w[i * k + i] = 1 }

@@ -8,10 +8,10 @@ public struct ClassActivationMap: Sendable {
     /// height × width, row-major.
     public let values: [Float]
     /// How the picture scales it to [0, 1].
-    public var scale: PictureScale = .positiveMinMax
+    var scale: PictureScale = .positiveMinMax
 
     /// How a map's values become the picture's 0…1.
-    public enum PictureScale: Sendable, Equatable {
+    enum PictureScale: Sendable, Equatable {
         /// ReLU, then min–max (pytorch-grad-cam's class activation maps).
         case positiveMinMax
         /// |v| divided by the value below which `percent` % of the total |v| lies, clipped to 1:

@@ -192,13 +192,13 @@ extension ClassifierSession {
     /// The activation F [K, h, w] of `layer` for one image, ∂logit_c/∂F, and the logits: one
     /// forward pass to the layer on the fast kernels, then the layer-to-logits part forward and
     /// backward (`GradientPlan`).
-    public func layerGradient(_ input: Tensor, layer: String, classIndex: Int) throws -> (features: Tensor, gradient: Tensor, logits: [Float]) {
+    func layerGradient(_ input: Tensor, layer: String, classIndex: Int) throws -> (features: Tensor, gradient: Tensor, logits: [Float]) {
         let r = try layerGradients(input, layers: [layer], classIndex: classIndex)
         return (r.features[layer]!, r.gradients[layer]!, r.logits)
     }
 
     /// `layerGradient` for several layers from one backward pass.
-    public func layerGradients(_ input: Tensor, layers: [String], classIndex: Int, guidedReLU: Bool = false,
+    func layerGradients(_ input: Tensor, layers: [String], classIndex: Int, guidedReLU: Bool = false,
                                biasGradients: ((GradientPlan.BiasGradient) -> Void)? = nil)
         throws -> (features: [String: Tensor], gradients: [String: Tensor], logits: [Float]) {
         let c = classifier

@@ -21,7 +21,7 @@ public enum Colormap: String, Sendable, CaseIterable, Codable {
     }
 
     /// Table index of a value in [0, 1] (rounded, clamped), as OpenCV's applyColorMap on uint8(v·255).
-    @inline(__always) public static func index(_ v: Float) -> Int {
+    @inline(__always) static func index(_ v: Float) -> Int {
         Int(min(max(v, 0), 1) * 255 + 0.5)
     }
 }

@@ -38,7 +38,7 @@ public enum Explainer {
         return order.prefix(max(k, 1)).map { Prediction(index: $0, label: c.label($0), probability: probabilities[$0], logit: logits[$0]) }
     }
 
-    public static func softmax(_ x: [Float]) -> [Float] {
+    static func softmax(_ x: [Float]) -> [Float] {
         let m = x.max() ?? 0
         let e = x.map { expf($0 - m) }
         let s = e.reduce(0, +)

@@ -19,15 +19,15 @@ public struct Geometry: Sendable, Equatable, Codable {
     public var mode: ResizeMode
 
     /// The long side in `full` mode is capped at this multiple of the model size.
-    public static let maxLongSideFactor = 4
+    static let maxLongSideFactor = 4
 
     /// The most pixels a photo is resized to (64 MP), and the largest model input (4096², 16 MP):
     /// beyond these the activations alone would outgrow the machine.
-    public static let maxResizedPixels = 1 << 26
-    public static let maxInputPixels = 1 << 24
+    static let maxResizedPixels = 1 << 26
+    static let maxInputPixels = 1 << 24
 
     /// Whether the resized photo and the model input stay within the limits.
-    public var isWithinLimits: Bool {
+    var isWithinLimits: Bool {
         resizedWidth.multipliedReportingOverflow(by: resizedHeight).partialValue <= Geometry.maxResizedPixels
             && resizedWidth <= Geometry.maxResizedPixels && resizedHeight <= Geometry.maxResizedPixels
             && inputWidth * inputHeight <= Geometry.maxInputPixels
@@ -60,28 +60,28 @@ public struct Geometry: Sendable, Equatable, Codable {
     }
 
     /// Whether the photo goes in unresampled.
-    public var isIdentity: Bool {
+    var isIdentity: Bool {
         resizedWidth == photoWidth && resizedHeight == photoHeight && cropX == 0 && cropY == 0
             && inputWidth == photoWidth && inputHeight == photoHeight
     }
 
     /// Model-input x coordinate (continuous, pixel centres at integers) of photo x.
-    @inline(__always) public func inputX(photoX x: Double) -> Double {
+    @inline(__always) func inputX(photoX x: Double) -> Double {
         (x + 0.5) * Double(resizedWidth) / Double(photoWidth) - 0.5 - Double(cropX)
     }
 
     /// Model-input y coordinate of photo y.
-    @inline(__always) public func inputY(photoY y: Double) -> Double {
+    @inline(__always) func inputY(photoY y: Double) -> Double {
         (y + 0.5) * Double(resizedHeight) / Double(photoHeight) - 0.5 - Double(cropY)
     }
 
     /// Photo x of model-input x (inverse of `inputX`).
-    public func photoX(inputX u: Double) -> Double {
+    func photoX(inputX u: Double) -> Double {
         (u + 0.5 + Double(cropX)) * Double(photoWidth) / Double(resizedWidth) - 0.5
     }
 
     /// Photo y of model-input y.
-    public func photoY(inputY v: Double) -> Double {
+    func photoY(inputY v: Double) -> Double {
         (v + 0.5 + Double(cropY)) * Double(photoHeight) / Double(resizedHeight) - 0.5
     }
 }

@@ -16,7 +16,7 @@ public struct HeadProgram: Sendable {
     /// Length of the pooled vector.
     public let channels: Int
     public private(set) var classes = 0
-    public var nodeCount: Int { nodes.count }
+    var nodeCount: Int { nodes.count }
     /// The first non-linear node, for messages.
     public let firstNonLinear: String
 

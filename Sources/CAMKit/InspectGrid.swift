@@ -4,7 +4,7 @@ import ImageIO
 /// each with its caption above.
 public enum InspectGrid {
     /// The most pixels a grid may have (2^27, 384 MB of RGB).
-    public static let maxPixels = 1 << 27
+    static let maxPixels = 1 << 27
     static let captionHeight = 26, gap = 6
 
     /// Width of a panel of `image` at `height`.

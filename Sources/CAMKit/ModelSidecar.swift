@@ -71,7 +71,7 @@ public struct ModelSidecar: Codable, Sendable, Equatable {
     /// The model input sizes camkit accepts, from a sidecar or `--size`.
     public static let inputSizeRange = 8...4096
     /// The strides camkit accepts.
-    public static let strideRange = 1...512
+    static let strideRange = 1...512
 
     /// Parses sidecar JSON; `path` names the file in errors.
     public static func parse(_ data: Data, path: String) throws(CAMError) -> ModelSidecar {
@@ -97,7 +97,7 @@ public struct ModelSidecar: Codable, Sendable, Equatable {
     }
 
     /// Reads `<model>.json` beside the model if present.
-    public static func load(besideModel modelPath: String) throws -> ModelSidecar? {
+    static func load(besideModel modelPath: String) throws -> ModelSidecar? {
         let path = modelPath + ".json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))

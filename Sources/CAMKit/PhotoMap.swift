@@ -12,12 +12,12 @@ public struct PhotoMap: Sendable {
     }
 
     /// Column taps for sampling rows at `width` output columns (photo width, or a reduced grid's).
-    public struct Columns {
+    struct Columns {
         let x0: [Int], x1: [Int], fx: [Float], inside: [Bool]
     }
 
     /// Taps for a grid of `width` columns spanning the photo's width.
-    public func columns(width: Int) -> Columns {
+    func columns(width: Int) -> Columns {
         let g = geometry, iw = g.inputWidth
         let scale = Double(g.photoWidth) / Double(width)
         var x0 = [Int](repeating: 0, count: width), x1 = x0, fx = [Float](repeating: 0, count: width), inside = [Bool](repeating: false, count: width)
@@ -31,7 +31,7 @@ public struct PhotoMap: Sendable {
 
     /// Writes row y of a grid `height` rows tall spanning the photo into `out` (count = columns);
     /// -1 marks points outside the model's view.
-    public func row(_ y: Int, height: Int, columns c: Columns, scratch: inout [Float], into out: UnsafeMutablePointer<Float>) {
+    func row(_ y: Int, height: Int, columns c: Columns, scratch: inout [Float], into out: UnsafeMutablePointer<Float>) {
         let g = geometry, iw = g.inputWidth, ih = g.inputHeight
         let n = c.x0.count
         let v = g.inputY(photoY: (Double(y) + 0.5) * Double(g.photoHeight) / Double(height) - 0.5)
@@ -77,7 +77,7 @@ public struct PhotoMap: Sendable {
     /// reduced grid and the box scaled back, to within one grid cell (2 px at 2 MP, 7 px at 24 MP).
     /// The map itself comes from a feature grid of 7×7 to 28×28 cells, so a finer search would only
     /// resolve interpolation, at 4× the cost for a 2 MP photo.
-    public static let localisationPixels = 500_000
+    static let localisationPixels = 500_000
 
     /// The grid boxes are searched on: the photo's size, or the largest grid of the same aspect
     /// within `localisationPixels`.

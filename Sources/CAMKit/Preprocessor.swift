@@ -41,7 +41,7 @@ public struct Preprocessor: Sendable {
 
     /// The black photo (0 in every channel) as this recipe normalises it, [3 × height × width]:
     /// Integrated Gradients' black baseline.
-    public func blackInput(width: Int, height: Int) -> [Float] {
+    func blackInput(width: Int, height: Int) -> [Float] {
         let order = config.channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
         return order.flatMap { src in [Float](repeating: -config.mean[src] / config.std[src], count: width * height) }
     }

@@ -8,7 +8,7 @@ import ONNX
 public enum SidecarDraft {
     /// What `cam model --write-sidecar` writes first in the file: JSON has no comments, and the
     /// sidecar reader ignores keys it does not know.
-    public static let comment = "Drafted by cam model --write-sidecar from the graph. mean, std, interpolation and channel_order are NOT in an ONNX graph: they are torchvision's ImageNet defaults here; set them to your training transforms (README, Model sidecar; docs/models.md)."
+    static let comment = "Drafted by cam model --write-sidecar from the graph. mean, std, interpolation and channel_order are NOT in an ONNX graph: they are torchvision's ImageNet defaults here; set them to your training transforms (README, Model sidecar; docs/models.md)."
 
     public struct Draft: Sendable {
         public var sidecar: ModelSidecar

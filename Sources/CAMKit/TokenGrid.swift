@@ -34,7 +34,7 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(height)×\(width)" + (extraTokens > 0 ? " + \(extraTokens) extra token\(extraTokens == 1 ? "" : "s")" : "") }
 
     /// How a layer's value (batch dropped) maps to a [C, h, w] map.
-    public enum Layout: Sendable, Equatable {
+    enum Layout: Sendable, Equatable {
         /// Already [C, h, w].
         case channelsFirst
         /// [extra + h·w, C]: drop the extra tokens, then [C, h, w].
@@ -44,7 +44,7 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// [C, h, w] of a value of `shape` (batch dropped) laid out as `layout`.
-    public static func mapShape(_ shape: [Int], _ layout: Layout) -> [Int] {
+    static func mapShape(_ shape: [Int], _ layout: Layout) -> [Int] {
         switch layout {
         case .channelsFirst: return shape
         case let .tokens(_, h, w): return [shape[1], h, w]
@@ -60,7 +60,7 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
     /// The layout of a value of `shape` (batch dropped) made by an operator `op`, nil when it is
     /// on no grid of this model. A shape that fits both ways ([16, 16, 16] on a 16×16 grid) is
     /// [h, w, C] — how a transformer holds its tokens — unless a convolution made it.
-    public func layout(of shape: [Int], op: String) -> Layout? {
+    func layout(of shape: [Int], op: String) -> Layout? {
         switch shape.count {
         case 3:
             let first = scaledGrids.contains { $0 == (shape[1], shape[2]) }, last = scaledGrids.contains { $0 == (shape[0], shape[1]) }
@@ -76,7 +76,7 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `t` (batch dropped) as [C, h, w] for `layout`.
-    public static func featureMap(_ t: Tensor, _ layout: Layout) -> Tensor {
+    static func featureMap(_ t: Tensor, _ layout: Layout) -> Tensor {
         switch layout {
         case .channelsFirst:
             return t
@@ -96,7 +96,7 @@ public struct TokenGrid: Sendable, Equatable, CustomStringConvertible {
     /// The patch grid of `graph` (as loaded: the engine's rewritten graph keeps its weights
     /// elsewhere) for an input of `size`×`size`, nil for a model with no patch embedding (a CNN). Extra tokens: the first token tensor after the embedding that is longer
     /// than the grid says how many were prepended.
-    public static func discover(graph: Graph, engine: InferenceEngine, input: String, size: Int) -> TokenGrid? {
+    static func discover(graph: Graph, engine: InferenceEngine, input: String, size: Int) -> TokenGrid? {
         guard let patch = graph.nodes.first(where: { node in
             guard case .conv(let a) = node.op, node.inputs.first == input, node.inputs.count > 1,
                   let w = graph.constants[node.inputs[1]]?.shape, w.count == 4 else { return false }

@@ -19,7 +19,7 @@ public enum BoxAccuracy {
     }
 
     /// Bounding boxes of all 8-connected components of `foreground`.
-    public static func componentBoxes(_ foreground: [Bool], width w: Int, height h: Int) -> [Box] {
+    static func componentBoxes(_ foreground: [Bool], width w: Int, height h: Int) -> [Box] {
         var seen = [Bool](repeating: false, count: w * h)
         var stack: [Int] = []
         var boxes: [Box] = []

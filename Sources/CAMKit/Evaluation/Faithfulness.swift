@@ -21,14 +21,14 @@ public enum Faithfulness {
     }
 
     /// Pixels per step k = ⌈HW/steps⌉ and the number of steps n = ⌈HW/k⌉.
-    public static func stepping(pixels: Int, steps: Int) -> (k: Int, n: Int) {
+    static func stepping(pixels: Int, steps: Int) -> (k: Int, n: Int) {
         let k = (pixels + steps - 1) / max(steps, 1)
         return (k, (pixels + k - 1) / k)
     }
 
     /// Starting from `start`, replaces the pixels (all channels) in saliency order by `finish`'s,
     /// k per step, scoring after every step; images are scored `batchSize` at a time.
-    public static func curve(start: Tensor, finish: Tensor, order: [Int], steps: Int, batchSize: Int, score: Scorer) throws -> Curve {
+    static func curve(start: Tensor, finish: Tensor, order: [Int], steps: Int, batchSize: Int, score: Scorer) throws -> Curve {
         let channels = start.shape[1], plane = start.shape[2] * start.shape[3]
         let (k, n) = stepping(pixels: plane, steps: steps)
         var current = start.data
@@ -56,7 +56,7 @@ public enum Faithfulness {
     }
 
     /// Trapezoidal area of equally spaced scores on [0, 1].
-    public static func auc(_ p: [Double]) -> Double {
+    static func auc(_ p: [Double]) -> Double {
         guard p.count > 1 else { return p.first ?? 0 }
         return (p.reduce(0, +) - p[0] / 2 - p[p.count - 1] / 2) / Double(p.count - 1)
     }
@@ -74,7 +74,7 @@ public enum Faithfulness {
     /// RISE's insertion substrate: an 11-tap Gaussian (σ = 5) per channel, along rows then
     /// columns, zero-padded. A separable kernel written here: it is a dozen lines and no system
     /// library here offers a plain float convolution.
-    public static func blur(_ x: Tensor) -> Tensor {
+    static func blur(_ x: Tensor) -> Tensor {
         let h = x.shape[x.shape.count - 2], w = x.shape[x.shape.count - 1]
         let taps = (0..<11).map { exp(-Double(($0 - 5) * ($0 - 5)) / 50) }
         let total = taps.reduce(0, +)

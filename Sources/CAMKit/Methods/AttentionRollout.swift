@@ -41,7 +41,7 @@ public enum AttentionRollout {
     /// row of the product. Each row of (F + I)/2 is made to sum to 1 — Abnar & Zuidema's
     /// definition; vit-explain's `a / a.sum(dim=-1)` on a [1, L, L] array broadcasts the row
     /// sums along the last axis instead (the same for mean fusion without discarding).
-    public static func rollout(_ layers: [[Float]], tokens n: Int, fusion: HeadFusion, discardRatio: Float) -> [Double] {
+    static func rollout(_ layers: [[Float]], tokens n: Int, fusion: HeadFusion, discardRatio: Float) -> [Double] {
         var result = identity(n)
         for attention in layers {
             let heads = attention.count / (n * n)
@@ -76,7 +76,7 @@ public enum AttentionRollout {
 
     /// Gradient-weighted rollout: R = I; per layer R += mean_h(max(∂y/∂A ⊙ A, 0)) · R; the class
     /// token's row of R.
-    public static func gradientRollout(_ layers: [[Float]], gradients: [[Float]], tokens n: Int) -> [Double] {
+    static func gradientRollout(_ layers: [[Float]], gradients: [[Float]], tokens n: Int) -> [Double] {
         var r = identity(n)
         for (attention, gradient) in zip(layers, gradients) {
             let heads = attention.count / (n * n)

@@ -5,21 +5,21 @@ import Inference
 /// (ttach's Multiply scales the input tensor's values, not its size) — each map is ReLU'd and
 /// scaled to [0, 1] (m' = m − min, m'/(max(m') + 1e-7)), flipped back, and the six are averaged.
 public enum AugmentationSmoothing {
-    public static let factors: [Float] = [0.9, 1.0, 1.1]
+    static let factors: [Float] = [0.9, 1.0, 1.1]
 
     /// One variant of the input and what the model made of it.
-    public struct View {
-        public var flipped: Bool
-        public var factor: Float
-        public var input: Tensor
-        public var logits: [Float]
-        public var features: Tensor
+    struct View {
+        var flipped: Bool
+        var factor: Float
+        var input: Tensor
+        var logits: [Float]
+        var features: Tensor
         /// Score-CAM's masked passes for this view, shared by its classes.
-        public var scoreCache = ScoreCAM.Cache()
+        var scoreCache = ScoreCAM.Cache()
     }
 
     /// Runs the model on the six variants of `input` [1, 3, H, W].
-    public static func views(of input: Tensor, run: (Tensor) throws -> (logits: [Float], features: Tensor)) throws -> [View] {
+    static func views(of input: Tensor, run: (Tensor) throws -> (logits: [Float], features: Tensor)) throws -> [View] {
         var views: [View] = []
         for flipped in [false, true] {
             let base = flipped ? flip(input) : input
@@ -33,7 +33,7 @@ public enum AugmentationSmoothing {
     }
 
     /// The average of the views' scaled maps, flipped back; `map` computes one view's raw map.
-    public static func average(_ views: [View], map: (View) throws -> ClassActivationMap) throws -> ClassActivationMap {
+    static func average(_ views: [View], map: (View) throws -> ClassActivationMap) throws -> ClassActivationMap {
         var sum: [Float]? = nil
         var width = 0, height = 0
         for view in views {

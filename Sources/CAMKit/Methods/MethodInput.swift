@@ -26,7 +26,7 @@ public struct MethodInput {
 
     /// ∂logit_c/∂F at every position [K, h, w]: the reverse-mode gradient, or the head's g_k/(h·w)
     /// spread over the plane.
-    public func positionGradient() throws(CAMError) -> [Float] {
+    func positionGradient() throws(CAMError) -> [Float] {
         if let gradient { return gradient.data }
         let g = try pooledGradient(), n = plane
         var out = [Float](repeating: 0, count: channels * n)
@@ -50,20 +50,20 @@ public struct MethodInput {
     }
 
     /// The pooled vector p_k = mean over positions of F_k (what the global pool feeds the head).
-    public var pooled: [Float] {
+    var pooled: [Float] {
         let n = Float(plane)
         return channelSums.map { $0 / n }
     }
 
     /// g_k = ∂logit_c/∂p_k: row c of W for a linear head, else the head program's gradient.
     /// ∂logit_c/∂F_k[i,j] is then g_k/(h·w) at every position. Only at the head's features.
-    public func pooledGradient() throws(CAMError) -> [Float] {
+    func pooledGradient() throws(CAMError) -> [Float] {
         if let program = head.program { return try program.gradient(pooled: pooled, classIndex: classIndex) }
         return head.classWeights(classIndex)
     }
 
     /// Σ_k w_k F_k.
-    public func weightedSum(_ w: [Float]) -> [Float] {
+    func weightedSum(_ w: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: plane)
         let n = plane
         features.data.withUnsafeBufferPointer { f in
@@ -77,7 +77,7 @@ public struct MethodInput {
 
     /// The channels scaled by w_k, for `--eigen-smooth` (the principal component of w_k·F_k
     /// instead of their sum, as pytorch-grad-cam does).
-    public func weightedChannels(_ w: [Float]) -> [Float] {
+    func weightedChannels(_ w: [Float]) -> [Float] {
         var out = features.data
         let n = plane
         for k in 0..<channels { for i in 0..<n { out[k * n + i] *= w[k] } }

@@ -110,9 +110,9 @@ public enum PixelAttribution {
 
     /// Logits of a photo's perturbed inputs (occlusion's windows, RISE's masks), which every
     /// class shares: one cache per photo and method.
-    public final class ScoreCache {
+    final class ScoreCache {
         var scores: [[Float]]?
-        public init() {}
+        init() {}
 
         /// The logits of `count` perturbed copies of x (`perturb` turns copy i into its input,
         /// in order), run in batches of `batchSize` the first time and kept after.
