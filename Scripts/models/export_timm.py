@@ -44,6 +44,8 @@ import timm
 import timm.data
 import torch
 
+from torch_export import check, export, recalibrate_batchnorm
+
 DEFAULT_MODELS = "resnet18,efficientnet_b0,convnext_nano,mobilenetv3_large_100"
 
 
@@ -80,32 +82,11 @@ def sidecar_from_timm(model, name, resize, labels_file, source):
     return sidecar, notes
 
 
-def recalibrate_batchnorm(model, mean, std, seed):
-    """Random weights only: BatchNorm running statistics from two batches of noise photos
-    (uniform 0-255, normalised with MEAN/STD on the 0-1 scale). With the fresh statistics
-    (0, 1) some random networks' features vanish (torchvision's efficientnet_b0: logits ~1e-14,
-    a flat map); with these they are of order 1. Models without BatchNorm are unchanged."""
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    if not bns:
-        return
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # a cumulative average over the batches below
-    g = torch.Generator().manual_seed(seed)
-    mean = torch.tensor(mean).view(1, 3, 1, 1)
-    std = torch.tensor(std).view(1, 3, 1, 1)
-    model.train()
-    with torch.no_grad():
-        for _ in range(2):
-            model((torch.rand(8, 3, 224, 224, generator=g) - mean) / std)
-    model.eval()
-
-
 class PooledConvAsLinear(torch.nn.Module):
     """A 1x1 convolution applied after the global pool (timm's MobileNetV3 conv_head: [N, C, 1, 1]
-    in, [N, K, 1, 1] out) as the same affine map written as a Linear. camkit's head program
-    back-propagates through Gemm but has no rule for a Conv after the pool, so without this
-    the exported head is not found; the numbers are the same."""
+    in, [N, K, 1, 1] out) as the same affine map written as a Linear (--conv-head-as-linear). camkit
+    now reads the Conv itself (its head program has a 1x1-Conv rule); the option stays for
+    runtimes that want a plain Gemm head. The numbers are the same."""
 
     def __init__(self, conv):
         super().__init__()
@@ -118,41 +99,6 @@ class PooledConvAsLinear(torch.nn.Module):
 
     def forward(self, x):
         return self.fc(x.flatten(1))[:, :, None, None]
-
-
-def export(model, path, opset):
-    dummy = torch.zeros(1, 3, 224, 224)
-    with torch.no_grad():
-        torch.onnx.export(
-            model, dummy, path,
-            opset_version=opset,
-            do_constant_folding=True,
-            input_names=["input"],
-            output_names=["logits"],
-            dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"},
-                          "logits": {0: "batch"}},
-        )
-
-
-def check(model, path):
-    import onnx
-    import onnxruntime as ort
-    onnx.checker.check_model(onnx.load(path), full_check=True)
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(1234)
-    worst = 0.0
-    for h, w in [(224, 224), (224, 288)]:
-        x = rng.uniform(-2, 2, size=(1, 3, h, w)).astype(np.float32)
-        with torch.no_grad():
-            ref = model(torch.from_numpy(x)).numpy()
-        got = sess.run(["logits"], {"input": x})[0]
-        rel = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
-        worst = max(worst, rel)
-        if rel > 1e-4:
-            sys.exit(f"{path}: ONNX/PyTorch mismatch at {h}x{w}: rel {rel:.3g}")
-    return worst
 
 
 def main():
