@@ -33,7 +33,8 @@ enum ExitStatus {
 enum DashArguments {
     static func problem(in arguments: [String]) -> String? {
         for arg in arguments.prefix(while: { $0 != "--" }) where arg.hasPrefix("-") && !arg.hasPrefix("--") && arg.count > 2 {
-            if Double(arg) != nil { continue }  // a negative number given as an option's value
+            // A negative number given as an option's value, or a list of them (`--layer -3,-2`).
+            if arg.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ Double($0) != nil }) { continue }
             return "unknown option '\(DisplayText.escaped(arg))': to name a file that begins with '-', write ./\(DisplayText.escaped(arg)) or put it after --"
         }
         return nil

@@ -39,6 +39,9 @@ struct LayerCommandTests {
         // chelsea is 451×300: the input keeps the aspect (224×337) and the head's map is 7×11;
         // layer −20 (block 10's residual sum) is at stride 16, twice as fine.
         #expect(map.shape == [14, 22], "\(map.shape)")
+        // Several layers by negative index, fused: "-20,-1" is a value, not an unknown option.
+        let fused = try Self.cam(["explain", "Samples/images/chelsea.png", "--method", "layercam", "--layer", "-20,-1", "--out", dir + "/fused", "--quiet"])
+        #expect(fused.0 == 0, "\(fused.2)")
     }
 
     @Test func unknownLayerSaysWhereTheListIs() throws {

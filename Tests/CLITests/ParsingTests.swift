@@ -93,6 +93,8 @@ struct ParsingTests {
         #expect(DashArguments.problem(in: ["explain", "-dash.jpg"])?.contains("./-dash.jpg") == true)
         #expect(DashArguments.problem(in: ["explain", "--", "-dash.jpg"]) == nil)
         #expect(DashArguments.problem(in: ["explain", "x.jpg", "--alpha", "-0.5"]) == nil)
+        #expect(DashArguments.problem(in: ["explain", "x.jpg", "--layer", "-3,-2"]) == nil)
+        #expect(DashArguments.problem(in: ["explain", "-3,x.jpg"]) != nil)
         #expect(DashArguments.problem(in: ["explain", "-h"]) == nil)
     }
 
