@@ -32,8 +32,8 @@ public final class Classifier: Sendable {
             throw CAMError.unsupportedInput(detail: "input '\(input.name)' has shape \(input.shape.map { $0.map(String.init) ?? "?" }), expected N×3×H×W")
         }
         var config: ModelSidecar
-        if !ignoringSidecar, let sidecar = try ModelSidecar.load(besideModel: modelPath) {
-            try Self.checkSidecar(sidecar, path: modelPath + ".json", against: input.shape)
+        let sidecarFile = ignoringSidecar ? nil : try ModelSidecar.load(besideModel: modelPath)
+        if let sidecar = sidecarFile {
             config = sidecar
         } else {
             // No sidecar: a model exported at a fixed square size (a transformer's position
@@ -46,6 +46,8 @@ public final class Classifier: Sendable {
             }
         }
         configure(&config)
+        // Checked after the flags (--size, --resize), which can mend a sidecar or break a default.
+        try Self.checkSidecar(config, path: sidecarFile == nil ? nil : modelPath + ".json", against: input.shape)
         self.config = config
         inputName = input.name
         head = try CAMHead.discover(in: model.graph)
@@ -68,14 +70,19 @@ public final class Classifier: Sendable {
         }
     }
 
-    /// A sidecar for another export of the model would fail on every photo: a model whose graph
+    /// Settings for another export of the model would fail on every photo: a model whose graph
     /// fixes its input at H×W takes only `input_size` H with a square resize (crop, stretch).
-    static func checkSidecar(_ sidecar: ModelSidecar, path: String, against shape: [Int?]) throws(CAMError) {
+    /// `path` is the sidecar's when there is one (the error names it); otherwise the settings
+    /// came from defaults and flags, and the error names the flags.
+    static func checkSidecar(_ config: ModelSidecar, path: String?, against shape: [Int?]) throws(CAMError) {
         guard let h = shape[2], let w = shape[3] else { return }
         let fixed = "the model's input is fixed at \(h)×\(w)"
-        guard h == w else { throw .badSidecar(path: path, detail: "\(fixed); camkit feeds square inputs (crop, stretch) or free ones (full)") }
-        if sidecar.inputSize != h { throw .badSidecar(path: path, detail: "input_size \(sidecar.inputSize), but \(fixed)") }
-        if sidecar.resize == .full { throw .badSidecar(path: path, detail: "resize full keeps each photo's aspect, but \(fixed): use crop or stretch") }
+        func refuse(_ detail: String) -> CAMError {
+            path.map { .badSidecar(path: $0, detail: detail + " (or the --size/--resize given)") } ?? .unsupportedInput(detail: detail + " (--size/--resize)")
+        }
+        if h != w { throw refuse("\(fixed); camkit feeds square inputs (crop, stretch) or free ones (full)") }
+        if config.inputSize != h { throw refuse("input_size \(config.inputSize), but \(fixed)") }
+        if config.resize == .full { throw refuse("resize full keeps each photo's aspect, but \(fixed): use crop or stretch") }
     }
 
     /// The class a user names: a label (case-insensitive) first, else an index below the class

@@ -63,7 +63,8 @@ public struct HeadProgram: Sendable {
                 // product with W [N, C, 1, 1] (any stride or dilation leaves one cell).
                 guard let w = graph.constants[node.inputs[1]], w.shape.count == 4, w.shape[2] == 1, w.shape[3] == 1,
                       a.group == 1, a.activation == nil, a.window.pads.allSatisfy({ $0 == 0 }), a.window.autoPad != .sameUpper,
-                      a.window.autoPad != .sameLower else {
+                      a.window.autoPad != .sameLower,
+                      node.inputs.count < 3 || node.inputs[2].isEmpty || graph.constants[node.inputs[2]] != nil else {
                     throw .headNotLinear(node: node.name, op: "Conv other than 1×1, unpadded, ungrouped")
                 }
                 if channels == nil { channels = w.shape[1] }

@@ -49,8 +49,15 @@ public enum SidecarDraft {
         notes.append("mean \(mean), std \(std), interpolation bilinear, channel_order RGB: torchvision's ImageNet defaults, NOT read from the graph; check them")
         let classifier = try Classifier(modelPath: modelPath, ignoringSidecar: true) { $0 = s }
         if let head = try LayerCatalog.layers(of: classifier, size: s.inputSize).first(where: \.isDefault), head.shape[1] > 0 {
-            s.stride = max(1, s.inputSize / head.shape[1])
-            notes.append("stride \(s.stride): the head's feature map '\(head.name)' is \(head.shape[1])×\(head.shape[2]) at \(s.inputSize)×\(s.inputSize)")
+            let cells = head.shape[1]
+            // A map that does not divide the input (unpadded convolutions) gives no clean
+            // stride: keep the default and say so.
+            if s.inputSize % cells == 0, ModelSidecar.strideRange.contains(s.inputSize / cells) {
+                s.stride = s.inputSize / cells
+                notes.append("stride \(s.stride): the head's feature map '\(head.name)' is \(cells)×\(head.shape[2]) at \(s.inputSize)×\(s.inputSize)")
+            } else {
+                notes.append("stride \(s.stride) (the default): the head's feature map '\(head.name)' is \(cells)×\(head.shape[2]) at \(s.inputSize)×\(s.inputSize), which does not divide it; check it")
+            }
         }
         notes.append("labels: none; add \"labels\": \"<file>\" (one label per line, \(classifier.head.classes) lines) beside the model for names")
         return Draft(sidecar: s, notes: notes)

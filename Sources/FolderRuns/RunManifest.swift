@@ -166,3 +166,23 @@ public struct RunManifest: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension RunManifest.Settings {
+    /// Manifests written before overlay formats existed have no `format` (PNG) or `quality`:
+    /// their shards still merge with newer ones.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(resize: try c.decode(ResizeMode.self, forKey: .resize), inputSize: try c.decode(Int.self, forKey: .inputSize),
+                  stride: try c.decode(Int.self, forKey: .stride),
+                  interpolation: try c.decode(ModelSidecar.Interpolation.self, forKey: .interpolation),
+                  mean: try c.decode([Float].self, forKey: .mean), std: try c.decode([Float].self, forKey: .std),
+                  topK: try c.decode(Int.self, forKey: .topK), classIndex: try c.decodeIfPresent(Int.self, forKey: .classIndex),
+                  colormap: try c.decode(Colormap.self, forKey: .colormap), alpha: try c.decode(Float.self, forKey: .alpha),
+                  threshold: try c.decodeIfPresent(Float.self, forKey: .threshold),
+                  boxThreshold: try c.decode(Float.self, forKey: .boxThreshold), boxes: try c.decode(Bool.self, forKey: .boxes),
+                  pngLevel: try c.decode(String.self, forKey: .pngLevel),
+                  format: try c.decodeIfPresent(String.self, forKey: .format) ?? OverlayFormat.png.rawValue,
+                  quality: try c.decodeIfPresent(Int.self, forKey: .quality),
+                  normalisation: try c.decode(String.self, forKey: .normalisation), upsampling: try c.decode(String.self, forKey: .upsampling))
+    }
+}

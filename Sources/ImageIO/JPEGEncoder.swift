@@ -8,8 +8,8 @@ public struct JPEGEncoder: Sendable {
     public var quality: Int
     public var comment: String?
 
-    /// JPEG's limit on a side (16-bit dimensions in the frame header).
-    public static let maxSide = 65535
+    /// libjpeg's limit on a side (JPEG_MAX_DIMENSION; the frame header itself holds 65535).
+    public static let maxSide = 65500
 
     public init(quality: Int, comment: String? = nil) {
         self.quality = quality

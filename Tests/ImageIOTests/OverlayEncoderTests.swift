@@ -48,8 +48,8 @@ struct OverlayEncoderTests {
         #expect(throws: ImageError.encodeFailed(path: "out/a.cam.webp", format: "WebP", detail: "16384x1 is over WebP's 16383 pixels a side")) {
             try WebPEncoder(quality: 90).encode(wide, path: "out/a.cam.webp")
         }
-        let wider = RGBImage(width: 65536, height: 1, pixels: [UInt8](repeating: 128, count: 65536 * 3))
-        #expect(throws: ImageError.encodeFailed(path: "out/a.cam.jpg", format: "JPEG", detail: "65536x1 is over JPEG's 65535 pixels a side")) {
+        let wider = RGBImage(width: 65501, height: 1, pixels: [UInt8](repeating: 128, count: 65501 * 3))
+        #expect(throws: ImageError.encodeFailed(path: "out/a.cam.jpg", format: "JPEG", detail: "65501x1 is over JPEG's 65500 pixels a side")) {
             try JPEGEncoder(quality: 90).encode(wider, path: "out/a.cam.jpg")
         }
         #expect(ImageError.encodeFailed(path: "a", format: "WebP", detail: "d").description == "a: WebP encoding failed (d)")
