@@ -44,7 +44,7 @@ import timm
 import timm.data
 import torch
 
-from torch_export import check, export, recalibrate_batchnorm
+from torch_export import check, export, labels_for, recalibrate_batchnorm, write_beside
 
 DEFAULT_MODELS = "resnet18,efficientnet_b0,convnext_nano,mobilenetv3_large_100"
 
@@ -147,30 +147,13 @@ def main():
         worst = check(model, onnx_path)
 
         labels_file = base + ".labels.txt"
-        if args.labels:
-            with open(args.labels) as f:
-                labels = [line.strip() for line in f if line.strip()]
-        elif args.num_classes == 1000:
-            # "tench, Tinca tinca" -> "tench": the first name of each ImageNet-1k synset
-            labels = [d.split(",")[0].strip() for d in timm.data.ImageNetInfo().label_descriptions()]
-        else:
-            labels = [f"class {i}" for i in range(args.num_classes)]
-        if len(labels) != args.num_classes:
-            sys.exit(f"{len(labels)} labels for {args.num_classes} classes")
-        with open(os.path.join(args.out, labels_file), "w") as f:
-            f.write("\n".join(labels) + "\n")
+        labels = labels_for(args, lambda: [d.split(",")[0].strip() for d in timm.data.ImageNetInfo().label_descriptions()])
 
         source = (f"timm {timm.__version__} {name} (pretrained_cfg tag {model.pretrained_cfg.get('tag')}), "
                   f"{origin}; torch.onnx.export opset {args.opset} (torch {torch.__version__}) by "
                   f"Scripts/models/export_timm.py")
         sidecar, notes = sidecar_from_timm(model, name, args.resize, labels_file, source)
-        with open(onnx_path + ".json", "w") as f:
-            json.dump(sidecar, f, indent=2)
-            f.write("\n")
-        print(f"{onnx_path}: {os.path.getsize(onnx_path) / 2**20:.1f} MiB, onnxruntime parity "
-              f"{worst:.2g}, {time.monotonic() - t0:.1f} s")
-        for n in notes:
-            print(f"  note: {n}")
+        write_beside(onnx_path, labels_file, labels, sidecar, notes, worst, t0)
 
 
 if __name__ == "__main__":

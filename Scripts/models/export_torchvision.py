@@ -28,7 +28,7 @@ import time
 import numpy as np
 import torch
 
-from torch_export import check, export, recalibrate_batchnorm
+from torch_export import check, export, labels_for, recalibrate_batchnorm, write_beside
 import torchvision
 
 DEFAULT_MODELS = "resnet50,efficientnet_b0,mobilenet_v3_large,convnext_tiny"
@@ -101,29 +101,13 @@ def main():
         worst = check(model, onnx_path)
 
         labels_file = base + ".labels.txt"
-        if args.labels:
-            with open(args.labels) as f:
-                labels = [line.strip() for line in f if line.strip()]
-        elif args.num_classes == 1000:
-            labels = list(weights_enum.DEFAULT.meta["categories"])
-        else:
-            labels = [f"class {i}" for i in range(args.num_classes)]
-        if len(labels) != args.num_classes:
-            sys.exit(f"{len(labels)} labels for {args.num_classes} classes")
-        with open(os.path.join(args.out, labels_file), "w") as f:
-            f.write("\n".join(labels) + "\n")
+        labels = labels_for(args, lambda: list(weights_enum.DEFAULT.meta["categories"]))
 
         source = (f"torchvision {torchvision.__version__} {name}, {origin}; "
                   f"torch.onnx.export opset {args.opset} (torch {torch.__version__}) by "
                   f"Scripts/models/export_torchvision.py")
         sidecar, notes = sidecar_for(name, weights_enum, args.resize, labels_file, source)
-        with open(onnx_path + ".json", "w") as f:
-            json.dump(sidecar, f, indent=2)
-            f.write("\n")
-        print(f"{onnx_path}: {os.path.getsize(onnx_path) / 2**20:.1f} MiB, onnxruntime parity "
-              f"{worst:.2g}, {time.monotonic() - t0:.1f} s")
-        for n in notes:
-            print(f"  note: {n}")
+        write_beside(onnx_path, labels_file, labels, sidecar, notes, worst, t0)
 
 
 if __name__ == "__main__":

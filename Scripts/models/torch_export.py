@@ -2,7 +2,10 @@
 for random weights, the export with the shipped model's names and free batch/height/width, and
 the onnxruntime-against-PyTorch check. Imported by name: running a script in this folder puts the
 folder first on sys.path."""
+import json
+import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -64,3 +67,31 @@ def check(model, path):
         if rel > 1e-4:
             sys.exit(f"{path}: ONNX/PyTorch mismatch at {h}x{w}: rel {rel:.3g}")
     return worst
+
+
+def labels_for(args, imagenet):
+    """The class names: --labels FILE, else ImageNet's (`imagenet()`) for 1000 classes, else
+    "class i"; their count must be the model's."""
+    if args.labels:
+        with open(args.labels) as f:
+            labels = [line.strip() for line in f if line.strip()]
+    elif args.num_classes == 1000:
+        labels = imagenet()
+    else:
+        labels = [f"class {i}" for i in range(args.num_classes)]
+    if len(labels) != args.num_classes:
+        sys.exit(f"{len(labels)} labels for {args.num_classes} classes")
+    return labels
+
+
+def write_beside(onnx_path, labels_file, labels, sidecar, notes, worst, t0):
+    """Writes the labels file and the sidecar beside the export and prints the summary line."""
+    with open(os.path.join(os.path.dirname(onnx_path), labels_file), "w") as f:
+        f.write("\n".join(labels) + "\n")
+    with open(onnx_path + ".json", "w") as f:
+        json.dump(sidecar, f, indent=2)
+        f.write("\n")
+    print(f"{onnx_path}: {os.path.getsize(onnx_path) / 2**20:.1f} MiB, onnxruntime parity "
+          f"{worst:.2g}, {time.monotonic() - t0:.1f} s")
+    for n in notes:
+        print(f"  note: {n}")
