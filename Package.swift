@@ -40,16 +40,17 @@ let package = Package(
         .target(name: "Inference", dependencies: ["CBLAS", "CDNNLShim", "CVectorMath"]),
         .target(name: "ONNX", dependencies: ["Inference", "FileIO"]),
         .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
+        // The web pages (cam serve's viewer, the folder viewer), their shared drawing script and
+        // the OpenAPI document, compiled in (#embed) from their own files.
+        .target(name: "CWebAssets", exclude: ["viewer.html", "gallery.html", "overlay.js"]),
         // Everything cam explain, eval, merge and run do with files and folders: input scanning,
         // the worker pool, the per-photo pipeline, results log, manifest, reports, gallery,
-        // shards and merge, the evaluation run.
-        .target(name: "FolderRuns", dependencies: ["CAMKit", "FileIO", "ImageIO", "Inference", "ONNX"]),
-        // cam serve: explanations over HTTP (routes, limits, the worker queue, metrics, the
-        // OpenAPI document and the viewer page), on the same per-photo pipeline as cam explain.
-        // The OpenAPI document and the viewer page, compiled in (#embed) from their own files.
-        .target(name: "CServiceAssets", exclude: ["viewer.html"]),
+        // shards and merge, the evaluation run, the folder viewer.
+        .target(name: "FolderRuns", dependencies: ["CAMKit", "FileIO", "ImageIO", "Inference", "ONNX", "CWebAssets"]),
+        // cam serve: explanations over HTTP (routes, limits, the worker queue, metrics), on the
+        // same per-photo pipeline as cam explain.
         .target(name: "Service", dependencies: [
-            "FolderRuns", "CAMKit", "ImageIO", "Inference", "CServiceAssets",
+            "FolderRuns", "CAMKit", "ImageIO", "Inference",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

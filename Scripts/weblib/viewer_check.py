@@ -13,66 +13,29 @@ be 0). Only picking the photo and changing the method may ask the service (one r
 class, sliders, colormap and box are drawn in the page: a request there is a failure. Saves a
 screenshot of the page as OUT_DIR/viewer.png. Exits 1 on any difference.
 """
-import base64, io, json, os, subprocess, sys, tempfile, time
+import os, sys
 
 import numpy as np
-from PIL import Image
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from page import canvas_pixels, chromium, cli_overlay, set_slider, shown_query, wait_for_redraw
 
 cam, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[5]
 photo, jpeg_photo = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
 base = f"http://127.0.0.1:{port}/"
-
-options = Options()
-for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900", "--force-color-profile=srgb"):
-    options.add_argument(flag)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_script_timeout(60)
+driver = chromium()
 failures = []
-
-
-def overlay_pixels():
-    """The canvas's pixels as the page drew them."""
-    data_url = driver.execute_script("return document.getElementById('overlay').toDataURL('image/png');")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGB")).astype(int)
-
-
-def wait_for_new_overlay(previous):
-    """Waits until the page has drawn again; returns its draw count."""
-    WebDriverWait(driver, 60).until(lambda d: d.execute_script(
-        "return (document.getElementById('overlay').dataset.renders || '0') !== arguments[0];", previous))
-    return driver.execute_script("return document.getElementById('overlay').dataset.renders")
 
 
 def requests_made():
     return driver.execute_script("return window.camRequests")
 
 
-def cli_overlay(query):
-    """cam explain's overlay for the settings in the page's query string."""
-    q = dict(p.split("=", 1) for p in query.split("&"))
-    args = [cam, "explain", photo, "--out", None, "--quiet", "--class", q["class"], "--method", q["method"],
-            "--colormap", q["colormap"], "--alpha", q["alpha"]]
-    if "threshold" in q:
-        args += ["--threshold", q["threshold"]]
-    if q.get("boxes") == "true":
-        args += ["--boxes"]
-    with tempfile.TemporaryDirectory() as folder:
-        args[4] = folder
-        subprocess.run(args, check=True)
-        record = json.loads(open(os.path.join(folder, "results.jsonl")).readline())
-        path = os.path.join(folder, record["explained"][0]["overlay"])
-        return np.asarray(Image.open(path).convert("RGB")).astype(int)
-
-
 def check(step, previous, requests_before, requests_allowed):
-    renders = wait_for_new_overlay(previous)
-    query = driver.execute_script("return document.getElementById('overlay').dataset.query")
-    page, cli = overlay_pixels(), cli_overlay(query)
+    renders = wait_for_redraw(driver, previous)
+    query, q = shown_query(driver)
+    page, cli = canvas_pixels(driver), cli_overlay(cam, photo, q)
     worst = int(np.abs(page - cli).max()) if page.shape == cli.shape else None
     asked = requests_made() - requests_before
     print(f"viewer: {step}: {query}: max channel difference {worst}, requests {asked}")
@@ -98,8 +61,7 @@ try:
     seen = check("method gradcam", seen, n, 1)
     for slider, value in (("alpha", "0.7"), ("threshold", "0.3")):
         n = requests_made()
-        driver.execute_script("const s = document.getElementById(arguments[0]); s.value = arguments[1];"
-                              "s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change'));", slider, value)
+        set_slider(driver, slider, value)
         seen = check(f"{slider} {value}", seen, n, 0)
     n = requests_made()
     Select(driver.find_element(By.ID, "colormap")).select_by_value("viridis")

@@ -13,6 +13,8 @@ public struct BatchRun: Sendable {
     public var output: OutputFolder
     public var jobs: Int
     public var skipExisting = false
+    /// Writes each photo's data for the folder viewer (`<input>.cam.js`; `--html --save-raw`).
+    public var viewerData = false
     /// Per-stage time, summed over photos.
     public var times = StageTimes()
     /// Receives each record as soon as its photo is done.
@@ -82,7 +84,16 @@ public struct BatchRun: Sendable {
                     rawNames[m.index] = name
                 }
             }
-            return .explained(pipeline.record(relative: file.relative, e) { rawNames[$0.index] })
+            var record = pipeline.record(relative: file.relative, e) { rawNames[$0.index] }
+            if viewerData {
+                let name = OutputNames.viewerData(relative: file.relative)
+                let script = try FolderViewer.photoScript(input: file.relative, bytes: bytes, explanation: e)
+                do { try output.write(script, to: name) } catch {
+                    throw PathError(.write, output.display(name), error)
+                }
+                record.view = name
+            }
+            return .explained(record)
         } catch {
             // Image and file errors name their file already; the others are prefixed with it.
             let named = (error as? ImageError)?.description ?? (error as? PathError)?.description

@@ -77,6 +77,7 @@ public struct FolderRun {
         prepared.output.remove(names.manifest)
         var batch = BatchRun(classifier: classifier, settings: settings, output: prepared.output, jobs: jobs)
         batch.skipExisting = skipExisting
+        batch.viewerData = html && settings.saveRaw
         batch.log = try ResultsLog(folder: prepared.output, name: names.results)
         batch.progress = progress
         let outcomes = batch.run(prepared.files)

@@ -36,7 +36,12 @@ public enum ReportWriter {
         try write(String(decoding: try RunManifest.encoder.encode(manifest), as: UTF8.self) + "\n", names.manifest, in: folder)
         if html {
             let summary = "\(records.count) photos · \(manifest.model.name) · method \(manifest.method.rawValue) · resize \(manifest.settings.resize.rawValue) · colormap \(manifest.settings.colormap.rawValue)"
-            try write(Gallery.html(records: records, summary: summary), names.gallery, in: folder)
+            // With each photo's viewer data (--save-raw), index.html is the viewer that draws
+            // the overlays itself; else the static gallery of the overlay files.
+            let page = records.contains { $0.view != nil }
+                ? try FolderViewer.html(records: records, manifest: manifest, summary: summary)
+                : Gallery.html(records: records, summary: summary)
+            try write(page, names.gallery, in: folder)
         }
     }
 

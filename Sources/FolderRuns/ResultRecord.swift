@@ -18,8 +18,11 @@ public struct ResultRecord: Codable, Sendable {
     public var modelInput: ModelInput?
     public var predictions: [Prediction]?
     public var explained: [ExplainedClass]?
+    /// Path of the folder viewer's data for this photo (`<input>.cam.js`), relative to the output
+    /// folder; written with `--html --save-raw`.
+    public var view: String?
 
     enum CodingKeys: String, CodingKey {
-        case input, status, error, width, height, modelInput = "model_input", predictions, explained
+        case input, status, error, width, height, modelInput = "model_input", predictions, explained, view
     }
 }

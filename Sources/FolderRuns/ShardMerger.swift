@@ -132,7 +132,7 @@ public struct ShardMerger {
         return found
     }
 
-    /// Copies a shard's overlays and raw maps into the output folder unless they are already there.
+    /// Copies a shard's overlays, raw maps and viewer data into the output folder unless they are already there.
     func copyOutputs(of s: Found, into folder: OutputFolder) throws -> Int {
         let from = URL(fileURLWithPath: s.folder).resolvingSymlinksInPath().path
         let to = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
@@ -143,18 +143,17 @@ public struct ShardMerger {
         }
         var copied = 0
         for r in s.records {
-            for e in r.explained ?? [] {
-                for name in [e.overlay, e.raw].compactMap({ $0 }) {
-                    // Read without following links: a shard folder's entries must be its own files.
-                    let source = s.folder + "/" + name
-                    guard let bytes = shardFolder.readRegularFile(name) else {
-                        throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing or not a regular file")
-                    }
-                    do { try folder.write(bytes, to: name) } catch {
-                        throw PathError(.write, folder.display(name), error)
-                    }
-                    copied += 1
+            let names = (r.explained ?? []).flatMap { [$0.overlay, $0.raw] } + [r.view]
+            for name in names.compactMap({ $0 }) {
+                // Read without following links: a shard folder's entries must be its own files.
+                let source = s.folder + "/" + name
+                guard let bytes = shardFolder.readRegularFile(name) else {
+                    throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing or not a regular file")
                 }
+                do { try folder.write(bytes, to: name) } catch {
+                    throw PathError(.write, folder.display(name), error)
+                }
+                copied += 1
             }
         }
         return copied

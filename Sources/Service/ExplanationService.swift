@@ -5,7 +5,7 @@ import Hummingbird
 import ImageIO
 import NIOCore
 
-/// `cam serve`: the routes of the HTTP API (the contract is `OpenAPIDocument`), on the same
+/// `cam serve`: the routes of the HTTP API (the contract is `WebAssets.openAPIDocument`), on the same
 /// per-photo pipeline as `cam explain`. Nothing is written to the file system.
 public struct ExplanationService: Sendable {
     public let model: ServiceModel
@@ -23,16 +23,15 @@ public struct ExplanationService: Sendable {
     /// GET /v1/colormaps: every colormap's 256 RGB entries (768 integers, interleaved), the
     /// tables the overlays are drawn with, for the viewer's own drawing.
     static let colormaps: [UInt8] = {
-        let tables = Dictionary(uniqueKeysWithValues: Colormap.allCases.map { ($0.rawValue, $0.table) })
-        return Array((try? ReportWriter.encoder().encode(tables)) ?? Data("{}".utf8))
+        Array((try? ReportWriter.encoder().encode(Colormap.tablesByName)) ?? Data("{}".utf8))
     }()
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        router.get("/openapi.json") { _, _ in json(Array(OpenAPIDocument.json.utf8)) }
-        router.get("/") { _, _ in Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: ViewerPage.html))) }
+        router.get("/openapi.json") { _, _ in json(Array(WebAssets.openAPIDocument.utf8)) }
+        router.get("/") { _, _ in Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: WebAssets.viewerPage))) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))

@@ -31,14 +31,14 @@ struct Explain: ParsableCommand {
     @Option(help: "Leave map values below this uncoloured (0–1).") var threshold: Float?
     @Option(name: .customLong("box-threshold"), help: "Box threshold as a fraction of the map's maximum.") var boxThreshold: Float = 0.2
     @Flag(help: "Draw the box on the overlay.") var boxes = false
-    @Flag(name: .customLong("save-raw"), help: "Also write each raw map as .npy float32 [h, w].") var saveRaw = false
+    @Flag(name: .customLong("save-raw"), help: "Also write each raw map as .npy float32 [h, w] (with --html, also each photo's data for the viewer: <input>.cam.js).") var saveRaw = false
     @Flag(name: .customLong("skip-existing"), help: "Do not rewrite overlays that already exist.") var skipExisting = false
     @Option(help: "Photos explained in parallel (default: the number of cores).") var jobs: Int?
     @Option(help: "Threads per photo for the forward pass (results are identical for any value).") var threads = 1
     @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = DecodeOptions.defaultMaxPixels
     @Option(help: ArgumentHelp("Explain only shard K of N (K from 0; `auto/N` takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); combine the shards with `cam merge`.", valueName: "K/N"))
     var shard: String?
-    @Flag(help: "Write index.html, a gallery of the results.") var html = false
+    @Flag(help: "Write index.html, a gallery of the results (with --save-raw, a viewer that redraws the overlays in the page).") var html = false
     @Flag(help: "No progress output.") var quiet = false
     @Flag(help: "Print the time spent per pipeline stage at the end.") var timings = false
 

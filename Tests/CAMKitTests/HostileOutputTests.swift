@@ -52,7 +52,7 @@ struct HostileOutputTests {
         for d in [input, out, outside] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         try Self.photo("coffee.png", to: input + "/coffee.png")
         let names = ["results.jsonl", "results.csv", "manifest.json", "index.html", "coffee.png.967-espresso.cam.png",
-                     "coffee.png.967-espresso.cam.npy"]
+                     "coffee.png.967-espresso.cam.npy", "coffee.png.cam.js"]
         for (i, name) in names.enumerated() {
             let target = outside + "/victim\(i)"
             try "precious \(i)\n".write(toFile: target, atomically: false, encoding: .utf8)

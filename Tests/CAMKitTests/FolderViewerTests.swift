@@ -1,0 +1,109 @@
+import Foundation
+import Inference
+import Testing
+import TestSupport
+
+/// `cam explain --html --save-raw` writes the folder viewer: index.html with the run's records,
+/// and per photo a `<input>.cam.js` with the photo's own bytes, its geometry and the normalised
+/// maps the overlays were drawn from. (Scripts/test-web opens it in Chromium and compares its
+/// drawings with the overlay files; these tests check the data it draws from.)
+@Suite("folder viewer data", .serialized)
+struct FolderViewerTests {
+    static let repo = Command.repository
+
+    /// The argument of camPhoto(...) in a viewer data file.
+    static func photoData(_ path: String) throws -> [String: Any] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("camPhoto(") && text.hasSuffix(");\n"))
+        let json = text.dropFirst("camPhoto(".count).dropLast(");\n".count)
+        return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    }
+
+    /// The JSON object in index.html's <script id="run">.
+    static func runData(_ page: String) throws -> [String: Any] {
+        let start = try #require(page.range(of: "<script id=\"run\" type=\"application/json\">"))
+        let end = try #require(page.range(of: "</script>", range: start.upperBound..<page.endIndex))
+        return try #require(try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8)) as? [String: Any])
+    }
+
+    static func floats(base64: String) throws -> [Float] {
+        let data = try #require(Data(base64Encoded: base64))
+        let bytes = [UInt8](data)
+        return stride(from: 0, to: bytes.count, by: 4).map { i in
+            Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+        }
+    }
+
+    @Test func viewerDataHoldsThePhotoTheMapsAndTheRecords() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-viewer-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: dir) }
+        let input = dir + "/in", out = dir + "/out"
+        try fm.createDirectory(atPath: input, withIntermediateDirectories: true)
+        // A name that would end the page's <script> element if it were written as it is.
+        let odd = "a<!--<script>b.png"
+        for (from, to) in [("chelsea.png", "chelsea.png"), ("rocket.jpg", "rocket.jpg"), ("coffee.png", odd)] {
+            try fm.copyItem(atPath: Self.repo + "/Samples/images/" + from, toPath: input + "/" + to)
+        }
+        let r = try Command.run("cam", ["explain", input, "--html", "--save-raw", "--top-k", "2", "--out", out, "--quiet"], in: Self.repo)
+        #expect(r.status == 0, "\(r.stderr)")
+
+        let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(page.components(separatedBy: "</script>").count == 4, "three script elements (run data, overlay.js, the page's)")
+        let run = try Self.runData(page)
+        let records = try #require(run["records"] as? [[String: Any]])
+        let lines = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(records.count == 3 && lines.count == 3)
+        for (record, line) in zip(records, lines) {
+            let logged = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary)
+            #expect(NSDictionary(dictionary: record) == logged, "the page's record is results.jsonl's")
+        }
+        let look = try #require(run["look"] as? [String: Any])
+        #expect(look["colormap"] as? String == "jet" && look["alpha"] as? Double == 0.5 && look["boxes"] as? Bool == false)
+        #expect((run["colormaps"] as? [String: [Int]])?["jet"]?.count == 768)
+
+        for record in records {
+            let name = try #require(record["input"] as? String), view = try #require(record["view"] as? String)
+            #expect(view == name + ".cam.js")
+            let data = try Self.photoData(out + "/" + view)
+            #expect(data["input"] as? String == name)
+            let base64 = try #require(data["photo"] as? String)
+            let photo = try #require(Data(base64Encoded: base64))
+            #expect(photo == (try Data(contentsOf: URL(fileURLWithPath: input + "/" + name))), "the photo's own bytes")
+            let g = try #require(data["geometry"] as? [String: Any]).compactMapValues { $0 as? Int }
+            let modelInput = try #require(record["model_input"] as? [String: Any])
+            #expect(g["photoWidth"] == record["width"] as? Int && g["photoHeight"] == record["height"] as? Int)
+            #expect(g["inputWidth"] == modelInput["width"] as? Int && g["inputHeight"] == modelInput["height"] as? Int)
+            let explained = try #require(record["explained"] as? [[String: Any]])
+            let maps = try #require(data["maps"] as? [[String: Any]])
+            #expect(maps.map { $0["index"] as? Int } == explained.map { $0["index"] as? Int })
+            for (map, e) in zip(maps, explained) {
+                // The normalised map is ReLU then min–max of the saved raw map, computed here again.
+                let rawName = try #require(e["raw"] as? String)
+                let raw = try NPYFile.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/" + rawName))))
+                #expect(raw.shape == [map["height"] as? Int ?? -1, map["width"] as? Int ?? -1])
+                let relu = try raw.floats().map { max($0, 0) }
+                let lo = relu.min()!, hi = relu.max()!
+                let expected = relu.map { ($0 - lo) / (hi - lo) }
+                let normalized = try #require(map["normalized"] as? String)
+                #expect(try Self.floats(base64: normalized) == expected)
+            }
+        }
+    }
+
+    /// Without --save-raw, index.html stays the static gallery of overlay files, and no viewer
+    /// data is written; --save-raw without --html writes none either.
+    @Test func viewerOnlyWithHtmlAndSaveRaw() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-viewer-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: dir) }
+        for (folder, flags) in [("html", ["--html"]), ("raw", ["--save-raw"])] {
+            let r = try Command.run("cam", ["explain", "Samples/images/chelsea.png", "--out", dir + "/" + folder, "--quiet"] + flags, in: Self.repo)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(!filesUnder(dir + "/" + folder).contains { $0.hasSuffix(".cam.js") })
+            #expect(!(try String(contentsOfFile: dir + "/" + folder + "/results.jsonl", encoding: .utf8)).contains("\"view\""))
+        }
+        let page = try String(contentsOfFile: dir + "/html/index.html", encoding: .utf8)
+        #expect(page.contains("<img loading=\"lazy\"") && !page.contains("id=\"run\""))
+    }
+}
