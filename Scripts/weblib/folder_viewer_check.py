@@ -11,12 +11,14 @@ must equal the overlay file the run wrote for the top class, and after clicking 
 class, that class's overlay file. Then, on the last photo, alpha 0.7, threshold 0.3, colormap
 viridis and the box, each compared with `cam explain` run for those settings. Every channel
 within 1 (the page draws from the raw maps with camkit's own arithmetic: expected 0). The page
-may read only files under the run's folder. Saves a screenshot as OUT_DIR/folder-viewer.png.
+may read only files under the run's folder; hovering shows the map's value; a run with
+`--class` outside the top-k lists and draws that class; the browser logs no error. Saves a screenshot as OUT_DIR/folder-viewer.png.
 Exits 1 on any difference.
 """
 import os, pathlib, subprocess, sys, tempfile
 
 import numpy as np
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -70,6 +72,11 @@ with tempfile.TemporaryDirectory() as folder:
         seen = check("colormap viridis", seen, run, "cli")
         driver.find_element(By.ID, "boxes").click()
         seen = check("box on", seen, run, "cli")
+        ActionChains(driver).move_to_element(driver.find_element(By.ID, "overlay")).perform()
+        hover = driver.find_element(By.ID, "hover").text
+        print(f"folder viewer: hover: {hover}")
+        if " map " not in hover:
+            failures.append("hover shows no map value")
         # Everything the page read is a file of the run's folder.
         read = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
         outside = [u for u in read if not u.startswith(pathlib.Path(folder).as_uri() + "/")]
@@ -77,6 +84,19 @@ with tempfile.TemporaryDirectory() as folder:
             failures.append(f"read outside the run's folder: {outside}")
         os.makedirs(out, exist_ok=True)
         driver.save_screenshot(os.path.join(out, "folder-viewer.png"))
+        # --class outside the top-k: the explained class is listed after the predictions.
+        subprocess.run([cam, "explain", os.path.join(photos, run["records"][0]["input"]), "--html", "--save-raw",
+                        "--class", "0", "--out", folder + "/class", "--quiet"], check=True)
+        driver.get(pathlib.Path(folder, "class", "index.html").as_uri())
+        folder += "/class"
+        run = driver.execute_script("return JSON.parse(document.getElementById('run').textContent);")
+        seen = check("--class 0 beside the top-1", "0", run)
+        if [li.text.split(" ")[0] for li in driver.find_elements(By.CSS_SELECTOR, "#classes li.unexplained")] == []:
+            failures.append("the top-1 class, not explained, is not listed")
+        ActionChains(driver).move_to_element(driver.find_element(By.ID, "overlay")).perform()
+        errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        if errors:
+            failures.append(f"page errors: {errors}")
     finally:
         driver.quit()
 

@@ -1,5 +1,6 @@
 import CAMKit
 import Foundation
+import ImageIO
 
 /// The folder viewer: with `--html --save-raw`, index.html is cam serve's viewer turned to a
 /// finished run (Sources/CWebAssets/gallery.html): pick a photo from the list, switch among its
@@ -9,11 +10,13 @@ import Foundation
 ///
 /// A page opened from the file system may not fetch the files beside it (Chromium refuses
 /// file:// fetches and taints canvases drawn from file:// images), but it may load scripts. So
-/// each photo's data is a script, `<input>.cam.js`, calling `camPhoto({...})` with the photo's
-/// own bytes (base64; the page decodes them, as cam serve's page decodes a dropped file), its
+/// each photo's data is a script, `<input>.cam.js`, calling `camPhoto({...})` with the photo
+/// (base64 of an image file the page decodes, as cam serve's page decodes a dropped file), a
+/// hash of the pixels camkit decoded (the page refuses to draw on pixels that differ), its
 /// geometry and its normalised maps (base64 float32, little-endian). The run's records and
 /// settings are in index.html itself. Both are made from what the run computed, so `cam merge`
-/// copies the scripts like overlays and writes the same index.html as one process.
+/// copies the scripts (checked and rewritten: they run in the reader's browser) and writes the
+/// same index.html as one process.
 enum FolderViewer {
     /// The data in index.html.
     struct Run: Encodable {
@@ -35,14 +38,19 @@ enum FolderViewer {
     }
 
     /// One photo's data, the argument of `camPhoto` in `<input>.cam.js`.
-    struct Photo: Encodable {
-        struct Map: Encodable {
+    struct Photo: Codable {
+        struct Map: Codable {
             var index: Int, width: Int, height: Int
             /// The map scaled to 0…1 as the overlay uses it, float32 little-endian in base64.
             var normalized: String
         }
         var input: String
+        /// A JPEG as it was read (browsers decode JPEG as libjpeg-turbo does, like camkit);
+        /// any other photo as the pixels camkit decoded, in a PNG (alpha dropped, 16 bits
+        /// clamped, orientation applied as camkit does, which browsers do not all do alike).
         var photo: String
+        /// FNV-1a (32 bits) of camkit's decoded RGB bytes, checked by the page on its own.
+        var rgbHash: UInt32
         var geometry: Geometry
         var maps: [Map]
     }
@@ -55,14 +63,41 @@ enum FolderViewer {
         return WebAssets.folderViewerPage(runJSON: String(decoding: try ReportWriter.encoder().encode(run), as: UTF8.self))
     }
 
-    /// `camPhoto({...});` for one explained photo: the file's bytes as read, not re-encoded.
+    /// `camPhoto({...});` for one explained photo.
     static func photoScript(input: String, bytes: [UInt8], explanation e: PhotoExplanation) throws -> [UInt8] {
         let maps = e.maps.map { m in
             let values = m.raw.normalized().values.map { $0.bitPattern.littleEndian }
             let data = values.withUnsafeBytes { Data($0) }
             return Photo.Map(index: m.index, width: m.raw.width, height: m.raw.height, normalized: data.base64EncodedString())
         }
-        let photo = Photo(input: input, photo: Data(bytes).base64EncodedString(), geometry: e.geometry, maps: maps)
-        return Array("camPhoto(".utf8) + (try ReportWriter.encoder().encode(photo)) + Array(");\n".utf8)
+        let file = ImageFormat.sniff(bytes) == .jpeg ? bytes : try PNGEncoder(software: nil).encode(e.photo, path: input)
+        let photo = Photo(input: input, photo: Data(file).base64EncodedString(), rgbHash: fnv1a(e.photo.pixels),
+                          geometry: e.geometry, maps: maps)
+        return try script(photo)
+    }
+
+    static func script(_ photo: Photo) throws -> [UInt8] {
+        Array("camPhoto(".utf8) + (try ReportWriter.encoder().encode(photo)) + Array(");\n".utf8)
+    }
+
+    /// A shard's `<input>.cam.js` for `cam merge`, rewritten from its parsed data: what is copied
+    /// into the merged folder runs in the browser of whoever opens it, so only a call of
+    /// `camPhoto` with this photo's data may pass, never the file's own text. Honest files come
+    /// out byte-identical.
+    static func checkedPhotoScript(_ bytes: [UInt8], input: String) -> [UInt8]? {
+        let head = Array("camPhoto(".utf8), tail = Array(");\n".utf8)
+        guard bytes.count > head.count + tail.count, bytes.starts(with: head), bytes.suffix(tail.count).elementsEqual(tail),
+              let photo = try? JSONDecoder().decode(Photo.self, from: Data(bytes[head.count..<(bytes.count - tail.count)])),
+              photo.input == input, Data(base64Encoded: photo.photo) != nil,
+              photo.maps.allSatisfy({ Data(base64Encoded: $0.normalized)?.count == 4 * $0.width * $0.height })
+        else { return nil }
+        return try? script(photo)
+    }
+
+    /// FNV-1a, 32 bits: a hash the page computes the same way in a few lines of JavaScript.
+    static func fnv1a(_ bytes: [UInt8]) -> UInt32 {
+        var h: UInt32 = 0x811c_9dc5
+        for b in bytes { h = (h ^ UInt32(b)) &* 0x0100_0193 }
+        return h
     }
 }

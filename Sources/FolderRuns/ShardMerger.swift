@@ -69,6 +69,12 @@ public struct ShardMerger {
                                        detail: "missing shard(s) " + absent.map { "\($0)-of-\(n)" }.joined(separator: ", "))
         }
         let shards = (0..<n).map { byIndex[$0]! }
+        // The folder viewer needs every photo's data: shards run with and without
+        // `--html --save-raw` would merge into a page missing some photos.
+        let viewer = shards.map { s in s.records.filter { $0.status == .ok }.map { $0.view != nil } }
+        if viewer.joined().contains(true), let i = viewer.firstIndex(where: { $0.contains(false) }) {
+            throw CAMError.mergeFailed(path: shards[i].folder, detail: "shard \(shards[i].shard) has no folder-viewer data (run every shard with --html --save-raw, or none)")
+        }
         let folder: OutputFolder
         do { folder = try OutputFolder(output) } catch { throw PathError(.create, output, error) }
         var copied = 0
@@ -132,28 +138,40 @@ public struct ShardMerger {
         return found
     }
 
-    /// Copies a shard's overlays, raw maps and viewer data into the output folder unless they are already there.
+    /// Copies a shard's overlays, raw maps and viewer data into the output folder unless they are
+    /// already there; returns how many files it copied.
     func copyOutputs(of s: Found, into folder: OutputFolder) throws -> Int {
         let from = URL(fileURLWithPath: s.folder).resolvingSymlinksInPath().path
         let to = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
-        if from == to { return 0 }
+        let inPlace = from == to
         let shardFolder: OutputFolder
         do { shardFolder = try OutputFolder(s.folder, create: false) } catch {
             throw CAMError.mergeFailed(path: s.folder, detail: error.reason)
         }
         var copied = 0
         for r in s.records {
-            let names = (r.explained ?? []).flatMap { [$0.overlay, $0.raw] } + [r.view]
+            // Shards written into the output folder keep their files; their viewer data is
+            // still checked, since the merged page will run it.
+            let names = inPlace ? [r.view] : (r.explained ?? []).flatMap { [$0.overlay, $0.raw] } + [r.view]
             for name in names.compactMap({ $0 }) {
                 // Read without following links: a shard folder's entries must be its own files.
                 let source = s.folder + "/" + name
-                guard let bytes = shardFolder.readRegularFile(name) else {
+                guard var bytes = shardFolder.readRegularFile(name) else {
                     throw CAMError.mergeFailed(path: source, detail: "listed in \(ReportWriter.Names(shard: s.shard).results) but missing or not a regular file")
+                }
+                if name == r.view {
+                    // The viewer's data runs as a script in the merged page: only camkit's own
+                    // data for this photo, under its own name, is taken (rewritten from parsed JSON).
+                    guard name == OutputNames.viewerData(relative: r.input), let checked = FolderViewer.checkedPhotoScript(bytes, input: r.input) else {
+                        throw CAMError.mergeFailed(path: source, detail: "not camkit's viewer data for \(r.input)")
+                    }
+                    if inPlace && bytes == checked { continue }
+                    bytes = checked
                 }
                 do { try folder.write(bytes, to: name) } catch {
                     throw PathError(.write, folder.display(name), error)
                 }
-                copied += 1
+                if !inPlace { copied += 1 }
             }
         }
         return copied

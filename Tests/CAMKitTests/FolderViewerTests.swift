@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Inference
 import Testing
 import TestSupport
@@ -68,8 +69,19 @@ struct FolderViewerTests {
             let data = try Self.photoData(out + "/" + view)
             #expect(data["input"] as? String == name)
             let base64 = try #require(data["photo"] as? String)
-            let photo = try #require(Data(base64Encoded: base64))
-            #expect(photo == (try Data(contentsOf: URL(fileURLWithPath: input + "/" + name))), "the photo's own bytes")
+            let photo = [UInt8](try #require(Data(base64Encoded: base64)))
+            let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input + "/" + name)))
+            let decoded = try ImageDecoder.decode(bytes: file, path: name)
+            if name.hasSuffix(".jpg") {
+                #expect(photo == file, "a JPEG's own bytes")
+            } else {
+                let redecoded = try ImageDecoder.decode(bytes: photo, path: name)
+                #expect(ImageFormat.sniff(photo) == .png && redecoded == decoded, "any other photo as the pixels camkit decoded, in a PNG")
+            }
+            // FNV-1a of camkit's pixels, which the page compares with its own decoding's.
+            var hash: UInt32 = 2_166_136_261
+            for b in decoded.pixels { hash = (hash ^ UInt32(b)) &* 16_777_619 }
+            #expect(data["rgbHash"] as? UInt32 == hash)
             let g = try #require(data["geometry"] as? [String: Any]).compactMapValues { $0 as? Int }
             let modelInput = try #require(record["model_input"] as? [String: Any])
             #expect(g["photoWidth"] == record["width"] as? Int && g["photoHeight"] == record["height"] as? Int)
@@ -105,5 +117,32 @@ struct FolderViewerTests {
         }
         let page = try String(contentsOfFile: dir + "/html/index.html", encoding: .utf8)
         #expect(page.contains("<img loading=\"lazy\"") && !page.contains("id=\"run\""))
+    }
+
+    /// cam merge copies a shard's viewer data only when it is camkit's own data for that photo
+    /// (the merged page runs it as a script), and refuses shards with and without viewer data.
+    @Test func mergeTakesOnlyCamkitsViewerData() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("camkit-viewer-\(UUID().uuidString)").path
+        defer { try? fm.removeItem(atPath: dir) }
+        let common = ["explain", "Samples/images", "--quiet", "--save-raw"]
+        func shard(_ k: Int, _ folder: String, html: Bool = true) throws {
+            let r = try Command.run("cam", common + (html ? ["--html"] : []) + ["--shard", "\(k)/2", "--out", dir + "/" + folder], in: Self.repo)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        try shard(0, "a"); try shard(1, "b")
+        let merged = try Command.run("cam", ["merge", dir + "/a", dir + "/b", "--out", dir + "/m", "--html"], in: Self.repo)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        // A script planted in a shard's data file (still ending in a camPhoto call) is refused.
+        let planted = try #require(filesUnder(dir + "/b").first { $0.hasSuffix(".cam.js") })
+        let honest = try String(contentsOfFile: dir + "/b/" + planted, encoding: .utf8)
+        try ("alert(document.cookie);" + honest).write(toFile: dir + "/b/" + planted, atomically: true, encoding: .utf8)
+        let refused = try Command.run("cam", ["merge", dir + "/a", dir + "/b", "--out", dir + "/m2", "--html"], in: Self.repo)
+        #expect(refused.status == 2 && refused.stderr.contains("not camkit's viewer data"), "\(refused.stderr)")
+        #expect(!fm.fileExists(atPath: dir + "/m2/index.html"))
+        // Shards with and without --html --save-raw do not make a page missing photos.
+        try shard(1, "c", html: false)
+        let mixed = try Command.run("cam", ["merge", dir + "/a", dir + "/c", "--out", dir + "/m3", "--html"], in: Self.repo)
+        #expect(mixed.status == 2 && mixed.stderr.contains("no folder-viewer data"), "\(mixed.stderr)")
     }
 }
