@@ -7,7 +7,7 @@ import Foundation
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Combine the reports of `cam explain --shard K/N` runs into results.jsonl, results.csv, manifest.json (and index.html).",
-        discussion: "Each folder may hold one or more shards' reports (results-K-of-N.jsonl, manifest-K-of-N.json). All N shards must be present once. Overlays and raw maps in shard folders other than --out are copied into --out.")
+        discussion: "Each folder may hold one or more shards' reports (results-K-of-N.jsonl, manifest-K-of-N.json). All N shards must be present once. Overlays, raw maps and the folder viewer's data (<input>.cam.js, checked: the merged page runs it) in shard folders other than --out are copied into --out.")
 
     @Argument(help: "Output folders of the shards.") var folders: [String]
     @Option(help: "Folder for the merged reports (default: the first shard folder).") var out: String?

@@ -140,6 +140,14 @@ struct FolderViewerTests {
         let refused = try Command.run("cam", ["merge", dir + "/a", dir + "/b", "--out", dir + "/m2", "--html"], in: Self.repo)
         #expect(refused.status == 2 && refused.stderr.contains("not camkit's viewer data"), "\(refused.stderr)")
         #expect(!fm.fileExists(atPath: dir + "/m2/index.html"))
+        // Shards that share the output folder keep their files, but their data is checked too.
+        try shard(0, "s"); try shard(1, "s")
+        let inPlace = try Command.run("cam", ["merge", dir + "/s", "--html"], in: Self.repo)
+        let page = try String(contentsOfFile: dir + "/s/index.html", encoding: .utf8)
+        #expect(inPlace.status == 0 && page.contains("id=\"run\""), "\(inPlace.stderr)")
+        try ("alert(1);" + honest).write(toFile: dir + "/s/" + planted, atomically: true, encoding: .utf8)
+        let refusedInPlace = try Command.run("cam", ["merge", dir + "/s", "--html"], in: Self.repo)
+        #expect(refusedInPlace.status == 2 && refusedInPlace.stderr.contains("not camkit's viewer data"), "\(refusedInPlace.stderr)")
         // Shards with and without --html --save-raw do not make a page missing photos.
         try shard(1, "c", html: false)
         let mixed = try Command.run("cam", ["merge", dir + "/a", dir + "/c", "--out", dir + "/m3", "--html"], in: Self.repo)
