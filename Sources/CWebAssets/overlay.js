@@ -95,11 +95,19 @@ const CamOverlay = (() => {
     }
     return {image, values};
   }
+  // Puts a render() result on the canvas and notes what it shows: `query` (the settings, as a
+  // query string) and a draw count, which the browser tests read.
+  function paint(canvas, drawn, query) {
+    canvas.width = drawn.image.width; canvas.height = drawn.image.height;
+    canvas.getContext('2d').putImageData(drawn.image, 0, 0);
+    canvas.dataset.query = query.toString();
+    canvas.dataset.renders = +(canvas.dataset.renders || 0) + 1;
+  }
   // The pixel under the mouse, clamped to the canvas.
   function pointed(canvas, event) {
     const r = canvas.getBoundingClientRect(), clamp = (v, n) => Math.min(n - 1, Math.max(0, v));
     return [clamp(Math.floor((event.clientX - r.left) * canvas.width / r.width), canvas.width),
             clamp(Math.floor((event.clientY - r.top) * canvas.height / r.height), canvas.height)];
   }
-  return {decode, bytes, floats, render, pointed};
+  return {decode, bytes, floats, render, paint, pointed};
 })();

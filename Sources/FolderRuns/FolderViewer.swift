@@ -76,8 +76,11 @@ enum FolderViewer {
         return try script(photo)
     }
 
+    /// What a data file holds around the JSON object.
+    static let scriptHead = Array("camPhoto(".utf8), scriptTail = Array(");\n".utf8)
+
     static func script(_ photo: Photo) throws -> [UInt8] {
-        Array("camPhoto(".utf8) + (try ReportWriter.encoder().encode(photo)) + Array(");\n".utf8)
+        scriptHead + (try ReportWriter.encoder().encode(photo)) + scriptTail
     }
 
     /// A shard's `<input>.cam.js` for `cam merge`, rewritten from its parsed data: what is copied
@@ -85,7 +88,7 @@ enum FolderViewer {
     /// `camPhoto` with this photo's data may pass, never the file's own text. Honest files come
     /// out byte-identical.
     static func checkedPhotoScript(_ bytes: [UInt8], input: String) -> [UInt8]? {
-        let head = Array("camPhoto(".utf8), tail = Array(");\n".utf8)
+        let head = scriptHead, tail = scriptTail
         guard bytes.count > head.count + tail.count, bytes.starts(with: head), bytes.suffix(tail.count).elementsEqual(tail),
               let photo = try? JSONDecoder().decode(Photo.self, from: Data(bytes[head.count..<(bytes.count - tail.count)])),
               photo.input == input, Data(base64Encoded: photo.photo) != nil,
