@@ -32,12 +32,22 @@ dnnl_status_t camkit_conv_descs(const camkit_conv_shape *s, dnnl_memory_desc_t *
     return dnnl_memory_desc_init_by_tag(plain_weights, 4, wd, dnnl_f32, dnnl_oihw);
 }
 
-camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *s, char *error, size_t error_size) {
+/// Appends `s`'s fused activation to `post_ops` (nothing when it has none).
+static dnnl_status_t append_activation(dnnl_post_ops_t post_ops, const camkit_conv_shape *s) {
+    if (s->activation == CAMKIT_ACT_NONE) return dnnl_success;
+    dnnl_alg_kind_t kind = activation_kind(s->activation);
+    if (kind == dnnl_alg_kind_undef) return dnnl_unimplemented;
+    return dnnl_post_ops_append_eltwise(post_ops, 1.0f, kind, s->alpha, s->beta);
+}
+
+/// A convolution, and when `dw` is given the depthwise convolution it feeds, fused as oneDNN's
+/// depthwise post-op: sum, activation, then (with `dw`) the depthwise and its activation.
+static camkit_dnnl_op *conv_create(const camkit_conv_shape *s, const camkit_conv_shape *dw, char *error, size_t error_size) {
     camkit_dnnl_op *op = calloc(1, sizeof *op);
     dnnl_post_ops_t post_ops = NULL;
     dnnl_primitive_attr_t attr = NULL;
     if (!op) return NULL;
-    dnnl_memory_desc_t src_md, dst_md, weights_any, bias_md;
+    dnnl_memory_desc_t src_md, dst_md, weights_any, bias_md, dw_bias_md;
     CAMKIT_CHECK(camkit_conv_descs(s, &src_md, &dst_md, &weights_any, &op->plain_weights), "layouts");
     dnnl_dims_t bd = {s->out_channels};
     CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_x), "bias layout");
@@ -49,22 +59,35 @@ camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *s, char *error,
                                                             &src_md, &weights_any, s->has_bias ? &bias_md : NULL, &dst_md,
                                                             strides, dilates, pad_l, pad_r), "convolution descriptor");
     CAMKIT_CHECK(dnnl_primitive_attr_create(&attr), "attribute creation");
-    if (s->activation != CAMKIT_ACT_NONE || s->accumulate) {
+    if (s->activation != CAMKIT_ACT_NONE || s->accumulate || dw) {
         CAMKIT_CHECK(dnnl_post_ops_create(&post_ops), "post-op creation");
         if (s->accumulate) CAMKIT_CHECK(dnnl_post_ops_append_sum(post_ops, 1.0f), "fused residual sum");
-        if (s->activation != CAMKIT_ACT_NONE) {
-            dnnl_alg_kind_t kind = activation_kind(s->activation);
-            if (kind == dnnl_alg_kind_undef) { camkit_set_error(error, error_size, "activation mapping", dnnl_unimplemented); goto fail; }
-            CAMKIT_CHECK(dnnl_post_ops_append_eltwise(post_ops, 1.0f, kind, s->alpha, s->beta), "fused activation");
+        CAMKIT_CHECK(append_activation(post_ops, s), "fused activation");
+        if (dw) {
+            CAMKIT_CHECK(dnnl_post_ops_append_dw(post_ops, dnnl_f32, dnnl_f32, dnnl_f32, dw->kernel_h, dw->stride_h, dw->pad_top,
+                                                 0, 0, NULL), "fused depthwise convolution");
+            CAMKIT_CHECK(append_activation(post_ops, dw), "fused depthwise activation");
         }
         CAMKIT_CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops), "post-ops");
     }
     CAMKIT_CHECK(camkit_op_init(op, &desc, attr), "convolution");
-    // Run order: source, packed weights, destination, bias.
+    // Run order: source, packed weights, destination, bias (then the depthwise's packed
+    // weights and bias). With a depthwise post-op the destination is the depthwise's output.
     CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_SRC, &src_md), "memory");
     CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_WEIGHTS, dnnl_primitive_desc_query_md(op->pd, dnnl_query_weights_md, 0)), "memory");
-    CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_DST, &dst_md), "memory");
-    if (s->has_bias) CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_BIAS, &bias_md), "memory");
+    CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_DST, dnnl_primitive_desc_query_md(op->pd, dnnl_query_dst_md, 0)), "memory");
+    CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_BIAS, &bias_md), "memory");
+    if (dw) {
+        const dnnl_memory_desc_t *dst = dnnl_primitive_desc_query_md(op->pd, dnnl_query_dst_md, 0);
+        if (dst->dims[2] != dw->out_h || dst->dims[3] != dw->out_w) {
+            camkit_set_error(error, error_size, "fused depthwise output size", dnnl_unimplemented);
+            goto fail;
+        }
+        dnnl_dims_t dd = {dw->out_channels};
+        CAMKIT_CHECK(dnnl_memory_desc_init_by_tag(&dw_bias_md, 1, dd, dnnl_f32, dnnl_x), "bias layout");
+        CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS, camkit_dnnl_dw_packed_desc(op)), "memory");
+        CAMKIT_CHECK(camkit_op_add_arg(op, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS, &dw_bias_md), "memory");
+    }
     if (post_ops) dnnl_post_ops_destroy(post_ops);
     dnnl_primitive_attr_destroy(attr);
     return op;
@@ -75,6 +98,15 @@ fail:
     return NULL;
 }
 
+camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *s, char *error, size_t error_size) {
+    return conv_create(s, NULL, error, error_size);
+}
+
+camkit_dnnl_op *camkit_dnnl_conv_dw_create(const camkit_conv_shape *pointwise, const camkit_conv_shape *depthwise,
+                                           char *error, size_t error_size) {
+    return conv_create(pointwise, depthwise, error, error_size);
+}
+
 static const dnnl_memory_desc_t *packed_desc(const camkit_dnnl_op *op) {
     return dnnl_primitive_desc_query_md(op->pd, dnnl_query_weights_md, 0);
 }
@@ -83,16 +115,38 @@ size_t camkit_dnnl_conv_packed_weight_count(const camkit_dnnl_op *op) {
     return dnnl_memory_desc_get_size(packed_desc(op)) / sizeof(float);
 }
 
-int camkit_dnnl_conv_pack_weights(camkit_dnnl_op *op, const float *weights, float *packed) {
+/// Reorders `from` (layout `from_md`) into `to` (layout `to_md`). 0 on success.
+static int reorder_once(const dnnl_memory_desc_t *from_md, const dnnl_memory_desc_t *to_md, const float *from, float *to) {
     camkit_dnnl_op *reorder = calloc(1, sizeof *reorder);
     if (!reorder) return 1;
     int status = 1;
-    if (camkit_reorder_init(reorder, &op->plain_weights, packed_desc(op)) == dnnl_success) {
-        const void *buffers[2] = {weights, packed};
+    if (camkit_reorder_init(reorder, from_md, to_md) == dnnl_success) {
+        const void *buffers[2] = {from, to};
         status = camkit_dnnl_op_run(reorder, buffers);
     }
     camkit_dnnl_op_destroy(reorder);
     return status;
+}
+
+int camkit_dnnl_conv_pack_weights(camkit_dnnl_op *op, const float *weights, float *packed) {
+    return reorder_once(&op->plain_weights, packed_desc(op), weights, packed);
+}
+
+const dnnl_memory_desc_t *camkit_dnnl_dw_packed_desc(const camkit_dnnl_op *op) {
+    return dnnl_primitive_desc_query_md(op->pd, dnnl_query_exec_arg_md, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS);
+}
+
+size_t camkit_dnnl_conv_dw_packed_weight_count(const camkit_dnnl_op *op) {
+    return dnnl_memory_desc_get_size(camkit_dnnl_dw_packed_desc(op)) / sizeof(float);
+}
+
+int camkit_dnnl_conv_dw_pack_weights(camkit_dnnl_op *op, const float *weights, float *packed) {
+    const dnnl_memory_desc_t *to = camkit_dnnl_dw_packed_desc(op);
+    dnnl_memory_desc_t plain;
+    if (to->ndims != 5) return 1;
+    // [channels, 1, 1, kh, kw]: one group per channel, as the ONNX weights are laid out.
+    if (dnnl_memory_desc_init_by_tag(&plain, 5, to->dims, dnnl_f32, dnnl_goihw) != dnnl_success) return 1;
+    return reorder_once(&plain, to, weights, packed);
 }
 
 size_t camkit_dnnl_packing_size(void) { return 2 * sizeof(dnnl_memory_desc_t); }

@@ -19,7 +19,7 @@ typedef struct {
     const void *bound;
 } camkit_op_arg;
 
-enum { CAMKIT_MAX_ARGS = 5 };
+enum { CAMKIT_MAX_ARGS = 6 };
 
 struct camkit_dnnl_op {
     dnnl_primitive_desc_t pd;
@@ -48,6 +48,8 @@ dnnl_status_t camkit_op_adopt(camkit_dnnl_op *op);
 dnnl_status_t camkit_reorder_init(camkit_dnnl_op *op, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to);
 /// Adds an argument with memory of layout `md`, in run order.
 dnnl_status_t camkit_op_add_arg(camkit_dnnl_op *op, int arg, const dnnl_memory_desc_t *md);
+/// The packed layout of a fused depthwise post-op's weights.
+const dnnl_memory_desc_t *camkit_dnnl_dw_packed_desc(const camkit_dnnl_op *op);
 /// Writes "oneDNN <what> failed (status N)".
 void camkit_set_error(char *error, size_t size, const char *what, dnnl_status_t status);
 

@@ -140,7 +140,8 @@ public final class ExecutionPlan {
                 } else if case .nativeConv(let n) = step.kernel {
                     let c = n.conv
                     name = (c.isDepthwise ? "Conv depthwise \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)"
-                        : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)") + " [\(n.implementation)]"
+                        : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)")
+                        + (n.depthwise.map { " + depthwise \($0.kernelHeight)x\($0.kernelWidth)/\($0.strideH)" } ?? "") + " [\(n.implementation)]"
                 } else if case .conv(let c) = step.kernel {
                     name = c.isDepthwise ? "Conv depthwise \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH)"
                         : c.isPointwise ? "Conv 1x1" : "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideH) im2col"
@@ -154,9 +155,18 @@ public final class ExecutionPlan {
 }
 
 extension ExecutionPlan {
-    /// Convolutions this plan runs on oneDNN's kernels (0 on the generic path).
+    /// Convolutions this plan runs on oneDNN's kernels (0 on the generic path); a 1×1 with its
+    /// depthwise fused counts as two.
     public var nativeConvolutionCount: Int {
-        steps.filter { if case .nativeConv = $0.kernel { return true }; return false }.count
+        steps.reduce(0) { n, step in
+            if case .nativeConv(let c) = step.kernel { return n + (c.depthwise == nil ? 1 : 2) }
+            return n
+        }
+    }
+
+    /// Depthwise convolutions fused into the 1×1 convolution that feeds them.
+    public var fusedDepthwiseCount: Int {
+        steps.filter { if case .nativeConv(let c) = $0.kernel { return c.depthwise != nil }; return false }.count
     }
 
     /// Layout reorders between oneDNN's native layout and the plain one.
@@ -181,11 +191,13 @@ extension ExecutionPlan {
     /// Floating-point operations of one run (2 per multiply-add; convolutions and matrix products only).
     public var flops: Int {
         steps.reduce(0) { total, step in
-            var conv: Conv2D?
-            if case .conv(let c) = step.kernel { conv = c }
-            if case .nativeConv(let n) = step.kernel { conv = n.conv }
-            if let c = conv {
-                return total + 2 * c.batch * c.outChannels * c.outHeight * c.outWidth * (c.inChannels / c.group) * c.kernelHeight * c.kernelWidth
+            var convs: [Conv2D] = []
+            if case .conv(let c) = step.kernel { convs = [c] }
+            if case .nativeConv(let n) = step.kernel { convs = [n.conv] + (n.depthwise.map { [$0] } ?? []) }
+            if !convs.isEmpty {
+                return total + convs.reduce(0) { sum, c in
+                    sum + 2 * c.batch * c.outChannels * c.outHeight * c.outWidth * (c.inChannels / c.group) * c.kernelHeight * c.kernelWidth
+                }
             }
             switch step.kernel {
             case let .gemm(m, n, k, _, _, _, _, _): return total + 2 * m * n * k

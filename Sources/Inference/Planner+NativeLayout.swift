@@ -178,6 +178,7 @@ struct NativeLayoutPass {
     }
 
     mutating func adoptConvolution(_ conv: Conv2D, _ step: Step) -> Bool {
+        if !forGradients, fuseDepthwise(conv, step) { return true }
         guard let nativeConv = makeConvolution(conv, step) else { return false }
         let inDims = [conv.batch, conv.inChannels, conv.inHeight, conv.inWidth]
         var inputs = step.inputs

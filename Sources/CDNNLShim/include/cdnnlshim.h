@@ -44,7 +44,7 @@ size_t camkit_dnnl_native_count(int layout, int n, int c, int h, int w);
 /// One oneDNN primitive with its stream, own scratchpad and memory objects.
 typedef struct camkit_dnnl_op camkit_dnnl_op;
 
-/// Runs `op` on `buffers`, in the order its constructor names. 0 on success. A pointer is
+/// Runs `op` on `buffers` (up to six), in the order its constructor names. 0 on success. A pointer is
 /// bound to its memory object only when it changes (a plan's buffers never do).
 int camkit_dnnl_op_run(camkit_dnnl_op *op, const void *const *buffers);
 /// Binds `buffer` to argument `index` now (as a run would). Binding a padded layout writes its
@@ -84,6 +84,18 @@ typedef struct {
 /// A convolution; run with (source, packed weights, destination, bias), bias NULL when
 /// has_bias is 0. NULL with the reason in `error` when oneDNN has no kernel for it.
 camkit_dnnl_op *camkit_dnnl_conv_create(const camkit_conv_shape *shape, char *error, size_t error_size);
+/// A 1×1 convolution `pointwise` fused with the depthwise convolution `depthwise` that reads
+/// its output (oneDNN's depthwise post-op: the depthwise rows are made from the 1×1's rows as
+/// they are computed, so the 1×1's output is never written whole). Both may have an activation;
+/// `pointwise` may not accumulate. Run with (source, packed weights, depthwise output, bias,
+/// packed depthwise weights, depthwise bias); the depthwise bias may not be NULL. NULL when oneDNN
+/// cannot fuse them.
+camkit_dnnl_op *camkit_dnnl_conv_dw_create(const camkit_conv_shape *pointwise, const camkit_conv_shape *depthwise,
+                                           char *error, size_t error_size);
+/// Floats the packed depthwise weights of a fused convolution take.
+size_t camkit_dnnl_conv_dw_packed_weight_count(const camkit_dnnl_op *conv);
+/// Packs a fused convolution's depthwise weights ([C, 1, kh, kw], plain) into `packed`. 0 on success.
+int camkit_dnnl_conv_dw_pack_weights(camkit_dnnl_op *conv, const float *weights, float *packed);
 /// The input gradient of the convolution `shape` describes (its activation, bias and
 /// accumulation ignored): run with (output gradient, packed weights, input gradient), which it
 /// overwrites. Its weights are packed for it like a forward convolution's (the functions below).

@@ -47,13 +47,14 @@ final class NativeOp {
     /// oneDNN's implementation name, e.g. "jit:avx512_core" or "jit_uni_reorder".
     var implementation: String { String(cString: camkit_dnnl_op_implementation(handle)) }
 
-    /// Runs on up to four buffers, in the order the shim's constructor names. The argument list
+    /// Runs on up to six buffers, in the order the shim's constructor names. The argument list
     /// lives on the stack: this runs for every convolution of every forward pass, where a
     /// variadic array would be a heap allocation per call.
-    func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ c: UnsafeRawPointer? = nil, _ d: UnsafeRawPointer? = nil) {
-        let status = withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 4) { list in
+    func run(_ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, _ c: UnsafeRawPointer? = nil, _ d: UnsafeRawPointer? = nil,
+             _ e: UnsafeRawPointer? = nil, _ f: UnsafeRawPointer? = nil) {
+        let status = withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 6) { list in
             list.initialize(repeating: nil)
-            list[0] = a; list[1] = b; list[2] = c; list[3] = d
+            list[0] = a; list[1] = b; list[2] = c; list[3] = d; list[4] = e; list[5] = f
             return camkit_dnnl_op_run(handle, list.baseAddress)
         }
         // Every argument was checked when the primitive was created; a failure here is a bug.
