@@ -120,8 +120,11 @@ public struct CAMHead: Sendable {
                 guard !transA, let b = constant(1), case .float(let bt) = b, bt.shape.count == 2 else { throw .headNotLinear(node: node.name, op: "Gemm") }
                 // B' is [K, N]; as a matrix acting on x: y = alpha · B'ᵀ x → rows N, cols K.
                 let (k, n) = transB ? (bt.shape[1], bt.shape[0]) : (bt.shape[0], bt.shape[1])
-                var m = [Float](repeating: 0, count: n * k)
-                for r in 0..<n { for c in 0..<k { m[r * k + c] = alpha * (transB ? bt.data[r * k + c] : bt.data[c * n + r]) } }
+                // transB with alpha 1 (PyTorch's Linear) is already rows N × cols K: shared, not copied.
+                var m = transB && alpha == 1 ? bt.data : [Float](repeating: 0, count: n * k)
+                if !(transB && alpha == 1) {
+                    for r in 0..<n { for c in 0..<k { m[r * k + c] = alpha * (transB ? bt.data[r * k + c] : bt.data[c * n + r]) } }
+                }
                 if let c = constant(2) {
                     let cv = c.floats
                     stepsBackward.append(.addBias(cv.count == n ? cv.map { $0 * beta } : [Float](repeating: (cv.first ?? 0) * beta, count: n)))

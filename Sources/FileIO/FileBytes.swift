@@ -31,20 +31,24 @@ public enum FileBytes {
         if (info.st_mode & S_IFMT) != S_IFREG { throw FileError(reason: "not a regular file") }
         let expected = Int(info.st_size)
         if expected > limit { throw FileError(reason: "file is \(expected) bytes, over the limit of \(limit)", size: expected) }
-        var bytes = [UInt8](repeating: 0, count: max(expected, 0))
-        var filled = 0
-        while filled < expected {
-            let n = bytes.withUnsafeMutableBytes { buf in
-                Glibc.read(fd, buf.baseAddress! + filled, expected - filled)
+        // Read into uninitialised storage: a model's weights are tens of megabytes, and a
+        // zeroing pass before read(2) fills them would touch every page twice.
+        var failure: FileError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(expected, 0)) { buffer, count in
+            var filled = 0
+            while filled < expected {
+                let n = Glibc.read(fd, buffer.baseAddress! + filled, expected - filled)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = FileError(errno: errno)
+                    break
+                }
+                if n == 0 { break }
+                filled += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileError(errno: errno)
-            }
-            if n == 0 { break }
-            filled += n
+            count = filled
         }
-        if filled < expected { bytes.removeLast(expected - filled) }
+        if let failure { throw failure }
         return bytes
     }
 }
