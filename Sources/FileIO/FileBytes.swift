@@ -4,13 +4,15 @@ import Glibc
 
 /// Whole-file reads through POSIX calls: no Foundation, and errno preserved for messages.
 public enum FileBytes {
-    /// Reads the whole file; refuses directories and files larger than `limit` bytes.
-    public static func read(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
+    /// Reads the whole file; refuses directories and files larger than `limit` bytes. `prepare`
+    /// sees the storage before it is filled (a model's reader advises huge pages there).
+    public static func read(_ path: String, limit: Int = Int.max,
+                            prepare: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) throws(FileError) -> [UInt8] {
         // O_NONBLOCK: opening a FIFO or device must not hang; only regular files are read.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw FileError(errno: errno) }
         defer { close(fd) }
-        return try read(descriptor: fd, limit: limit)
+        return try read(descriptor: fd, limit: limit, prepare: prepare)
     }
 
     /// Reads the whole file at a path given as bytes (a name need not be valid UTF-8).
@@ -24,7 +26,8 @@ public enum FileBytes {
     }
 
     /// Reads the whole file behind an open descriptor (which stays open).
-    public static func read(descriptor fd: Int32, limit: Int = Int.max) throws(FileError) -> [UInt8] {
+    public static func read(descriptor fd: Int32, limit: Int = Int.max,
+                            prepare: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) throws(FileError) -> [UInt8] {
         var info = stat()
         if fstat(fd, &info) != 0 { throw FileError(errno: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(errno: EISDIR) }
@@ -35,6 +38,7 @@ public enum FileBytes {
         // zeroing pass before read(2) fills them would touch every page twice.
         var failure: FileError?
         let bytes = [UInt8](unsafeUninitializedCapacity: max(expected, 0)) { buffer, count in
+            prepare(UnsafeMutableRawBufferPointer(buffer))
             var filled = 0
             while filled < expected {
                 let n = Glibc.read(fd, buffer.baseAddress! + filled, expected - filled)

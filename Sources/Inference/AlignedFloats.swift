@@ -4,6 +4,7 @@ extension UnsafeMutablePointer where Pointee == Float {
     static func allocateAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = Swift.max(count, 1)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
+        HugePages.advise(raw, byteCount: n * MemoryLayout<Float>.stride)
         let p = raw.bindMemory(to: Float.self, capacity: n)
         p.initialize(repeating: 0, count: n)
         return p
@@ -13,6 +14,7 @@ extension UnsafeMutablePointer where Pointee == Float {
     static func allocateAligned(copying source: UnsafeBufferPointer<Float>) -> UnsafeMutablePointer<Float> {
         let n = Swift.max(source.count, 1)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<Float>.stride, alignment: 64)
+        HugePages.advise(raw, byteCount: n * MemoryLayout<Float>.stride)
         let p = raw.bindMemory(to: Float.self, capacity: n)
         if let base = source.baseAddress { p.initialize(from: base, count: source.count) }
         if source.count < n { (p + source.count).initialize(repeating: 0, count: n - source.count) }

@@ -122,7 +122,7 @@ extension ONNXModel {
 /// Reading the model file with a size limit (checked before reading).
 enum ModelFile {
     static func read(_ path: String, limit: Int) throws(ONNXError) -> [UInt8] {
-        do { return try FileBytes.read(path, limit: limit) } catch {
+        do { return try FileBytes.read(path, limit: limit) { HugePages.advise($0.baseAddress, byteCount: $0.count) } } catch {
             if let size = error.size { throw .tooLarge(path: path, bytes: size, limit: limit) }
             throw .unreadable(path: path, reason: error.reason)
         }

@@ -37,6 +37,7 @@ enum TensorDecoding {
                 case 1:
                     // Filled straight from the payload: no zeroing pass over the model's weights first.
                     let data = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                        HugePages.advise(out.baseAddress, byteCount: count * 4)
                         if count > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: buf[0..<(count * 4)])) }
                         initialized = count
                     }
