@@ -121,8 +121,9 @@ public struct CAMHead: Sendable {
                 // B' is [K, N]; as a matrix acting on x: y = alpha · B'ᵀ x → rows N, cols K.
                 let (k, n) = transB ? (bt.shape[1], bt.shape[0]) : (bt.shape[0], bt.shape[1])
                 // transB with alpha 1 (PyTorch's Linear) is already rows N × cols K: shared, not copied.
-                var m = transB && alpha == 1 ? bt.data : [Float](repeating: 0, count: n * k)
-                if !(transB && alpha == 1) {
+                let asStored = transB && alpha == 1
+                var m = asStored ? bt.data : [Float](repeating: 0, count: n * k)
+                if !asStored {
                     for r in 0..<n { for c in 0..<k { m[r * k + c] = alpha * (transB ? bt.data[r * k + c] : bt.data[c * n + r]) } }
                 }
                 if let c = constant(2) {

@@ -239,15 +239,10 @@ struct NativeLayoutPass {
         let hasBias = step.inputs.count > 2 && step.inputs[2] >= 0
         if hasBias, case .activation = buffers[step.inputs[2]].kind { return nil }
         let isNative = heldNatively(step.inputs[0]) != nil
-        switch buffers[step.inputs[1]].kind {
-        case .activation: return nil
-        case .weight(let p):
-            return NativeConvolution.make(conv, weights: p, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
-                                          accumulate: accumulate, inputGradient: forGradients, cache: cache)
-        case .planConstant(let data):
-            return data.withUnsafeBufferPointer {
-                NativeConvolution.make(conv, weights: $0.baseAddress!, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
-                                       accumulate: accumulate, inputGradient: forGradients, cache: nil)
+        return withConstant(step.inputs[1]) { weights, shared in
+            weights.flatMap {
+                NativeConvolution.make(conv, weights: $0, hasBias: hasBias, layout: layout, sourceIsNative: isNative,
+                                       accumulate: accumulate, inputGradient: forGradients, cache: shared ? cache : nil)
             }
         }
     }

@@ -41,24 +41,13 @@ struct DepthwiseFusionTests {
         Case(h: 112, w: 168, fused: false, expandedIsOutput: true),
     ]
 
-    static func conv(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, stride: Int, pads: [Int], group: Int,
-                     act: Activation?, rng: inout KernelReferenceTests.SplitMix) -> (Node, [String: ConstantValue]) {
-        var window = WindowAttributes(kernel: [])
-        window.pads = pads
-        window.strides = [stride, stride]
-        let node = Node(name: name, op: .conv(ConvAttributes(window: window, group: group, activation: act)),
-                        inputs: [x, name + ".w", name + ".b"], outputs: [name])
-        return (node, [name + ".w": NativeKernelTests.constant([cout, cin / group, k, k], rng.array(cout * cin / group * k * k).map { $0 * 0.3 }),
-                       name + ".b": NativeKernelTests.constant([cout], rng.array(cout))])
-    }
-
     @Test(arguments: cases)
     func block(t: Case) throws {
         var rng = KernelReferenceTests.SplitMix(state: 23)
-        let parts = [Self.conv("expand", "x", t.cin, t.expanded, k: 1, stride: 1, pads: [0, 0, 0, 0], group: 1, act: .clip(min: 0, max: 6), rng: &rng),
-                     Self.conv("dw", "expand", t.expanded, t.expanded, k: 3, stride: t.stride, pads: t.pads, group: t.expanded,
-                               act: .clip(min: 0, max: 6), rng: &rng),
-                     Self.conv("project", "dw", t.expanded, t.cin, k: 1, stride: 1, pads: [0, 0, 0, 0], group: 1, act: nil, rng: &rng)]
+        let parts = [NativeKernelTests.convNode("expand", "x", t.cin, t.expanded, k: 1, group: 1, act: .clip(min: 0, max: 6), rng: &rng),
+                     NativeKernelTests.convNode("dw", "expand", t.expanded, t.expanded, k: 3, stride: t.stride, pads: t.pads, group: t.expanded,
+                                                act: .clip(min: 0, max: 6), rng: &rng),
+                     NativeKernelTests.convNode("project", "dw", t.expanded, t.cin, k: 1, group: 1, act: nil, rng: &rng)]
         var constants: [String: ConstantValue] = [:]
         for (_, c) in parts { constants.merge(c) { a, _ in a } }
         let shape = [1, t.cin, t.h, t.w]

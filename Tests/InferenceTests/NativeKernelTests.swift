@@ -21,11 +21,13 @@ struct NativeKernelTests {
 
     static func constant(_ shape: [Int], _ values: [Float]) -> ConstantValue { .float(Tensor(shape: shape, data: values)) }
 
-    /// A same-padded convolution node with seeded weights (scaled so deep stacks stay O(1)).
-    static func convNode(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, group: Int, act: Activation?,
-                         rng: inout KernelReferenceTests.SplitMix) -> (Node, [String: ConstantValue]) {
+    /// A convolution node with seeded weights (scaled so deep stacks stay O(1)), same-padded
+    /// unless `pads` are given.
+    static func convNode(_ name: String, _ x: String, _ cin: Int, _ cout: Int, k: Int, stride: Int = 1, pads: [Int]? = nil,
+                         group: Int, act: Activation?, rng: inout KernelReferenceTests.SplitMix) -> (Node, [String: ConstantValue]) {
         var window = WindowAttributes(kernel: [])
-        window.pads = [k / 2, k / 2, k / 2, k / 2]
+        window.pads = pads ?? [k / 2, k / 2, k / 2, k / 2]
+        window.strides = [stride, stride]
         let node = Node(name: name, op: .conv(ConvAttributes(window: window, group: group, activation: act)),
                         inputs: [x, name + ".w", name + ".b"], outputs: [name])
         return (node, [name + ".w": constant([cout, cin / group, k, k], rng.array(cout * cin / group * k * k).map { $0 * 0.3 }),
