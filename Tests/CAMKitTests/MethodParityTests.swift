@@ -36,9 +36,6 @@ struct MethodParityTests {
         // MobileNetV3's features (after HardSwish) go negative, where pytorch-grad-cam ablates
         // with min − 1e7·i instead of 0 (see AblationCAM.swift).
         case ("ablationcam", "mobilenet_v3_small.input"): return true
-        // A principal component's sign is arbitrary: numpy's SVD returned, for one of the six
-        // augmented passes, the sign anti-correlated with the activations, which camkit never picks.
-        case ("eigencam_augsmooth", "mobilenet_v3_small.input"): return true
         // 1,280 forward passes; Score-CAM on the shipped model is checked on chelsea only.
         case ("scorecam", "efficientnet_lite0.camera"): return true
         default: return false
@@ -66,6 +63,10 @@ struct MethodParityTests {
         // Score-CAM's masked passes once per case, shared by its map, raw map and weights.
         options.scoreCache = ScoreCAM.Cache()
         let methods = (entry["methods"] as! [String: Any]).keys.sorted()
+        func rawReference(_ name: String) throws -> [Float]? {
+            guard let file = ((entry["methods"] as! [String: Any])[name] as! [String: Any])["raw"] as? String else { return nil }
+            return try Fixtures.npy("methods/" + file).floats()
+        }
         var checked = 0, rawChecked = 0
         for name in methods where !Self.skipped(name, key: c.key) {
             let file = ((entry["methods"] as! [String: Any])[name] as! [String: Any])["map"] as! String
@@ -75,16 +76,25 @@ struct MethodParityTests {
             case "gradcam_augsmooth", "eigencam_augsmooth":
                 let method: CAMMethod = name.hasPrefix("gradcam") ? .gradcam : .eigencam
                 let views = try AugmentationSmoothing.views(of: input) { let r = try session.run($0); return (r.logits, r.features) }
+                // numpy's sign per view, as the fixture recorded it (ttach's view order: flip outer, scale inner).
+                let signs = ((entry["methods"] as! [String: Any])[name] as! [String: Any])["svd_sign"] as? [Int]
+                var view = 0
                 ours = try AugmentationSmoothing.average(views) { v in
-                    try MethodMap.raw(method, MethodInput(features: v.features, logits: v.logits, head: head, classIndex: cls))
+                    let input = MethodInput(features: v.features, logits: v.logits, head: head, classIndex: cls)
+                    defer { view += 1 }
+                    let m = try MethodMap.raw(method, input)
+                    guard method == .eigencam, let signs else { return m }
+                    return Self.numpySigned(m, channels: v.features.data, count: input.channels, svdSign: signs[view])
                 }.values
             case "gradcam_eigensmooth":
                 var o = options
                 o.eigenSmooth = true
-                ours = try MethodMap.raw(.gradcam, methodInput, options: o).normalized().values
+                ours = try Self.signAligned(MethodMap.raw(.gradcam, methodInput, options: o), name, refRaw: rawReference(name))
+                    .normalized().values
             default:
                 let method = try #require(CAMMethod(rawValue: name))
-                ours = try MethodMap.raw(method, methodInput, options: options).normalized().values
+                ours = try Self.signAligned(MethodMap.raw(method, methodInput, options: options), name, refRaw: rawReference(name))
+                    .normalized().values
             }
             let diff = try maxAbsDifference(ours, reference)
             // Measured: 1.2e-5 worst (resnet18 eigencam), most 1e-6; bound 1e-4 (8×).
@@ -100,7 +110,7 @@ struct MethodParityTests {
                 var raw = try MethodMap.raw(method, methodInput, options: o).values
                 let refRaw = try Fixtures.npy("methods/" + rawFile).floats()
                 // A principal component's sign is arbitrary (numpy's SVD); camkit's rule picks one.
-                if name.contains("eigen"), zip(raw, refRaw).reduce(Float(0), { $0 + $1.0 * $1.1 }) < 0 { raw = raw.map { -$0 } }
+                raw = Self.signAligned(ClassActivationMap(width: 1, height: raw.count, values: raw), name, refRaw: refRaw).values
                 #expect(refRaw.count == raw.count)
                 // Measured: 9.8e-6 worst (efficientnet camera ablationcam); bound 1e-4 (10×).
                 #expect(within(relativeError(raw, refRaw), 1e-4, "parity.raw.\(c.key).\(name)"), "\(c.key) \(name) raw")
@@ -117,6 +127,28 @@ struct MethodParityTests {
         }
         #expect(checked >= 8)
         #expect(rawChecked >= 8, "raw maps and weights compared: \(rawChecked)")
+    }
+
+    /// A principal component's sign is arbitrary: pytorch-grad-cam's is whatever numpy's SVD
+    /// returns, camkit's is its own rule (positive skew, checked by MethodReferenceTests and
+    /// KnownAnswerTests). Parity is of the component, so a principal-component map (Eigen-CAM,
+    /// `--eigen-smooth`) takes the reference's sign before the ReLU and normalisation; the
+    /// reference's raw projection says which that is. Other maps pass through.
+    static func signAligned(_ map: ClassActivationMap, _ name: String, refRaw: [Float]?) -> ClassActivationMap {
+        guard name.contains("eigen"), let refRaw, zip(map.values, refRaw).reduce(Float(0), { $0 + $1.0 * $1.1 }) < 0 else { return map }
+        return ClassActivationMap(width: map.width, height: map.height, values: map.values.map { -$0 })
+    }
+
+    /// A principal-component map with the sign numpy's SVD gave pytorch-grad-cam: its fixtures
+    /// record `svd_sign`, +1 where the direction used had sum(v) > 0 — for the top eigenvector v
+    /// of the centred XᵀX that is the sign with positive covariance with the channel sum
+    /// (Σᵢ (Xv)ᵢ (X1)ᵢ = λ vᵀ1).
+    static func numpySigned(_ map: ClassActivationMap, channels: [Float], count k: Int, svdSign: Int) -> ClassActivationMap {
+        let n = map.values.count
+        var covariance: Float = 0
+        for i in 0..<n { covariance += map.values[i] * (0..<k).reduce(Float(0)) { $0 + channels[$1 * n + i] } }
+        guard covariance * Float(svdSign) < 0 else { return map }
+        return ClassActivationMap(width: map.width, height: map.height, values: map.values.map { -$0 })
     }
 
     /// camkit's channel weights α_k of a method, as pytorch-grad-cam's get_cam_weights returns them.
