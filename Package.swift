@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         // Whole-file reads with limits, atomic writes, output folders that links cannot redirect.
         .target(name: "FileIO"),
-        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CWebP", "CFreeType", "CISAL"]),
+        // Pillow's resize passes on whole rows (AVX-512, AVX2 or scalar, chosen at run time).
+        .target(name: "CResample"),
+        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CWebP", "CFreeType", "CISAL", "CResample"]),
         // oneDNN's convolutions (JIT kernels for AVX2 and AVX-512, chosen at run time) behind
         // a small C shim; Debian's build runs its threads on libgomp.
         .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),

@@ -21,7 +21,7 @@ public enum InspectGrid {
 
     /// An overlay scaled to its panel, so that full-size overlays need not all be kept.
     public static func panel(_ image: RGBImage, height: Int) -> RGBImage {
-        image.height == height ? image : Resampler(filter: .bilinear).resize(image, width: panelWidth(image, height: height), height: height)
+        image.height == height ? image : Resampler(filter: .bilinear, path: .active).resize(image, width: panelWidth(image, height: height), height: height)
     }
 
     public static func render(photo: RGBImage, panels: [(image: RGBImage, caption: String)], height: Int = 256) throws(CAMError) -> RGBImage {

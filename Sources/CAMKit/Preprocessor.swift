@@ -19,7 +19,7 @@ public struct Preprocessor: Sendable {
         var image = photo
         if !g.isIdentity {
             let filter: Resampler.Filter = config.interpolation == .bicubic ? .bicubic : .bilinear
-            image = Resampler(filter: filter).resize(photo, width: g.resizedWidth, height: g.resizedHeight)
+            image = Resampler(filter: filter, path: .active).resize(photo, width: g.resizedWidth, height: g.resizedHeight)
         }
         let w = g.inputWidth, h = g.inputHeight
         var data = [Float](repeating: 0, count: 3 * w * h)

@@ -1,9 +1,24 @@
+import CResample
+
 /// Resamples RGB images exactly as Pillow's `Image.resize(size, BILINEAR | BICUBIC)` does:
 /// separable convolution whose support widens by the scale when shrinking (antialiasing),
 /// 22-bit fixed-point weights, a horizontal pass into an 8-bit buffer, then a vertical pass.
 /// Written by hand because the model's reference preprocessing is Pillow's, and another
-/// resizer (OpenCV's, libswscale's) changes top-1 on a third of real photos.
+/// resizer (OpenCV's, libswscale's) changes top-1 on a third of real photos. The weights are
+/// computed here; the two passes run in C (`CResample`) on whole rows with AVX-512 or AVX2 where
+/// the CPU has them — integer arithmetic, the same bytes on every path.
 public struct Resampler: Sendable {
+    /// The instruction set of the passes; every level gives the same bytes.
+    public enum Level: Int32, Sendable, CaseIterable {
+        case scalar = 0, avx2 = 1, avx512 = 2
+
+        /// Whether this CPU runs the level.
+        public var isSupported: Bool { camkit_rs_supported(rawValue) != 0 }
+
+        /// The widest level this CPU runs.
+        public static let best: Level = [.avx512, .avx2].first { $0.isSupported } ?? .scalar
+    }
+
     /// The interpolation kernel.
     public enum Filter: String, Sendable, CaseIterable {
         case bilinear
@@ -27,8 +42,13 @@ public struct Resampler: Sendable {
 
     /// The kernel used.
     public let filter: Filter
+    /// The passes' instruction set.
+    public let level: Level
 
-    public init(filter: Filter) { self.filter = filter }
+    public init(filter: Filter, level: Level = .best) {
+        self.filter = filter
+        self.level = level.isSupported ? level : .scalar
+    }
 
     static let precisionBits = 32 - 8 - 2
 
@@ -71,11 +91,6 @@ public struct Resampler: Sendable {
         return Coefficients(first: first, count: count, weights: weights, taps: taps)
     }
 
-    @inline(__always) static func clip8(_ v: Int32) -> UInt8 {
-        let shifted = v >> Int32(precisionBits)
-        return shifted < 0 ? 0 : (shifted > 255 ? 255 : UInt8(shifted))
-    }
-
     /// The image resized to `width` × `height`. Same size returns the input unchanged.
     public func resize(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
         precondition(width > 0 && height > 0, "resize to an empty size")
@@ -97,59 +112,24 @@ public struct Resampler: Sendable {
     func horizontalPass(_ image: RGBImage, width: Int, rows: Range<Int>) -> RGBImage {
         let c = coefficients(inSize: image.width, outSize: width)
         var out = [UInt8](repeating: 0, count: width * rows.count * 3)
-        let inWidth = image.width
-        let half = Int32(1 << (Resampler.precisionBits - 1))
+        let first = c.first.map { Int32($0) }, count = c.count.map { Int32($0) }
         image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for (row, y) in rows.enumerated() {
-                        let srcRow = src.baseAddress! + y * inWidth * 3
-                        let dstRow = dst.baseAddress! + row * width * 3
-                        for x in 0..<width {
-                            var r = half, g = half, b = half
-                            let start = c.first[x]
-                            let k = wts.baseAddress! + x * c.taps
-                            for t in 0..<c.count[x] {
-                                let p = srcRow + (start + t) * 3
-                                let w = k[t]
-                                r &+= Int32(p[0]) &* w; g &+= Int32(p[1]) &* w; b &+= Int32(p[2]) &* w
-                            }
-                            dstRow[x * 3] = Resampler.clip8(r)
-                            dstRow[x * 3 + 1] = Resampler.clip8(g)
-                            dstRow[x * 3 + 2] = Resampler.clip8(b)
-                        }
-                    }
-                }
+            out.withUnsafeMutableBufferPointer { dst in
+                camkit_rs_horizontal(level.rawValue, src.baseAddress! + rows.lowerBound * image.width * 3, image.width * 3,
+                                     dst.baseAddress!, width * 3, rows.count, width, first, count, c.weights, c.taps)
             }
         }
         return RGBImage(width: width, height: rows.count, pixels: out)
     }
 
     func verticalPass(_ image: RGBImage, height: Int, coefficients c: Coefficients, rowOffset: Int) -> RGBImage {
-        let width = image.width
-        var out = [UInt8](repeating: 0, count: width * height * 3)
-        let half = Int32(1 << (Resampler.precisionBits - 1))
-        let stride = width * 3
+        var out = [UInt8](repeating: 0, count: image.width * height * 3)
+        let first = c.first.map { Int32($0 - rowOffset) }, count = c.count.map { Int32($0) }
         image.pixels.withUnsafeBufferPointer { src in
-            c.weights.withUnsafeBufferPointer { wts in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for y in 0..<height {
-                        let start = c.first[y] - rowOffset
-                        let k = wts.baseAddress! + y * c.taps
-                        let dstRow = dst.baseAddress! + y * stride
-                        for i in 0..<stride {
-                            var acc = half
-                            var p = src.baseAddress! + start * stride + i
-                            for t in 0..<c.count[y] {
-                                acc &+= Int32(p.pointee) &* k[t]
-                                p += stride
-                            }
-                            dstRow[i] = Resampler.clip8(acc)
-                        }
-                    }
-                }
+            out.withUnsafeMutableBufferPointer { dst in
+                camkit_rs_vertical(level.rawValue, src.baseAddress!, dst.baseAddress!, image.width * 3, height, first, count, c.weights, c.taps)
             }
         }
-        return RGBImage(width: width, height: height, pixels: out)
+        return RGBImage(width: image.width, height: height, pixels: out)
     }
 }

@@ -1,0 +1,36 @@
+#ifndef CRESAMPLE_H
+#define CRESAMPLE_H
+// The two passes of Pillow's 8-bit resize (Resampler.swift computes the weights): exact integer
+// arithmetic, so every instruction set gives the same bytes. The caller names the level
+// (camkit's CPU path, chosen at run time); nothing here looks at the build machine.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CAMKIT_RS_SCALAR = 0,
+    CAMKIT_RS_AVX2 = 1,
+    CAMKIT_RS_AVX512 = 2,
+} camkit_rs_level;
+
+/// 1 when this CPU runs `level`'s instructions (AVX-512 F+BW; AVX2; scalar always).
+int camkit_rs_supported(int level);
+
+/// Horizontal pass over `rows` RGB rows: dst[r][x][c] = clip8((2^21 + Σ_t src[r][(first[x]+t)·3+c]
+/// · weights[x·taps+t]) >> 22), t < count[x]. Rows are `src_stride` / `dst_stride` bytes apart.
+void camkit_rs_horizontal(int level, const uint8_t *src, size_t src_stride, uint8_t *dst, size_t dst_stride,
+                          size_t rows, size_t out_width, const int32_t *first, const int32_t *count,
+                          const int32_t *weights, size_t taps);
+
+/// Vertical pass: dst row y = clip8((2^21 + Σ_t src row (first[y]+t) · weights[y·taps+t]) >> 22)
+/// byte by byte, for `out_rows` rows of `row_bytes` bytes (src and dst rows contiguous).
+void camkit_rs_vertical(int level, const uint8_t *src, uint8_t *dst, size_t row_bytes, size_t out_rows,
+                        const int32_t *first, const int32_t *count, const int32_t *weights, size_t taps);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
