@@ -7,8 +7,13 @@ public struct Localisation: Sendable, Equatable, Codable {
     public var peak: [Int]?
 
     public static func find(map: [Float], width w: Int, height h: Int, threshold tau: Float) -> Localisation {
-        var best: Float = -1, peakIndex = -1
-        for i in 0..<map.count where map[i] > best { best = map[i]; peakIndex = i }
+        // The first maximum above -1 (the mark for points outside the model's view): the
+        // maximum in a loop that vectorises, then its first index.
+        let (best, peakIndex) = map.withUnsafeBufferPointer { m -> (Float, Int) in
+            var top: Float = -1
+            for v in m { top = v > top ? v : top }
+            return top > -1 ? (top, m.firstIndex(of: top)!) : (-1, -1)
+        }
         guard peakIndex >= 0, best > 0 else { return Localisation(box: nil, peak: nil) }
         let cut = tau * best
         let components = Components(map: map, width: w, height: h, cut: cut)
