@@ -30,9 +30,10 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         // Whole-file reads with limits, atomic writes, output folders that links cannot redirect.
         .target(name: "FileIO"),
-        // Pillow's resize passes on whole rows (AVX-512, AVX2 or scalar, chosen at run time).
-        .target(name: "CResample"),
-        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CWebP", "CFreeType", "CISAL", "CResample"]),
+        // Pixel loops on whole rows — Pillow's resize passes, the overlay blend — with AVX-512,
+        // AVX2 or scalar code chosen at run time.
+        .target(name: "CPixelKernels"),
+        .target(name: "ImageIO", dependencies: ["FileIO", "CPNG", "CPNGShim", "CJPEG", "CWebP", "CFreeType", "CISAL", "CPixelKernels"]),
         // oneDNN's convolutions (JIT kernels for AVX2 and AVX-512, chosen at run time) behind
         // a small C shim; Debian's build runs its threads on libgomp.
         .target(name: "CDNNLShim", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
         .target(name: "Inference", dependencies: ["CBLAS", "CDNNLShim", "CVectorMath"]),
         .target(name: "ONNX", dependencies: ["Inference", "FileIO"]),
-        .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS"]),
+        .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS", "CPixelKernels"]),
         // The web pages (cam serve's viewer, the folder viewer), their shared drawing script and
         // the OpenAPI document, compiled in (#embed) from their own files.
         .target(name: "CWebAssets", exclude: ["viewer.html", "gallery.html", "overlay.js"]),

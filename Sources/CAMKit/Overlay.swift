@@ -1,4 +1,6 @@
+import CPixelKernels
 import ImageIO
+import Inference
 
 /// Blends a coloured map over the photo: (1 − α)·photo + α·heat, at the photo's full resolution.
 public struct Overlay: Sendable {
@@ -13,41 +15,24 @@ public struct Overlay: Sendable {
         self.threshold = threshold
     }
 
-    /// The overlay of a map placed on the photo, blended a row at a time in integers.
-    public func render(photo: RGBImage, map: PhotoMap) -> RGBImage {
-        let table = colormap.table
+    /// The overlay of a map placed on the photo, blended a row at a time in integers (the blend
+    /// in C, `camkit_px_blend_row`, with the vector loops of `level`; every level the same bytes).
+    public func render(photo: RGBImage, map: PhotoMap, level: PixelLevel = PixelLevel(.active)) -> RGBImage {
         let w = photo.width, h = photo.height
         var out = photo.pixels
         let a = Int32((min(max(alpha, 0), 1) * 256).rounded()), keep = 256 - a
         // The colour's share of each blend, with the rounding term, precomputed per table entry.
-        let heat = table.map { Int32($0) * a + 128 }
+        let heat = colormap.table.map { Int32($0) * a + 128 }
         let cut = threshold ?? -0.5
         let columns = map.columns(width: w)
         var scratch = [Float](repeating: 0, count: map.geometry.inputWidth)
         var values = [Float](repeating: 0, count: w)
-        var indices = [Int32](repeating: 0, count: w)
         heat.withUnsafeBufferPointer { t in
             out.withUnsafeMutableBufferPointer { dst in
                 values.withUnsafeMutableBufferPointer { v in
-                    indices.withUnsafeMutableBufferPointer { ix in
-                        for y in 0..<h {
-                            map.row(y, height: h, columns: columns, scratch: &scratch, into: v.baseAddress!)
-                            // Table offsets for the row (-1: left uncoloured), in a loop of its
-                            // own that vectorises; the blend below is then gathers and integers.
-                            for x in 0..<w {
-                                let value = v[x]
-                                ix[x] = value < 0 || value < cut ? -1 : Int32(Colormap.index(value) * 3)
-                            }
-                            let row = dst.baseAddress! + y * w * 3
-                            for x in 0..<w {
-                                let idx = Int(ix[x])
-                                if idx < 0 { continue }
-                                let p = row + x * 3
-                                p[0] = UInt8(truncatingIfNeeded: (Int32(p[0]) * keep + t[idx]) >> 8)
-                                p[1] = UInt8(truncatingIfNeeded: (Int32(p[1]) * keep + t[idx + 1]) >> 8)
-                                p[2] = UInt8(truncatingIfNeeded: (Int32(p[2]) * keep + t[idx + 2]) >> 8)
-                            }
-                        }
+                    for y in 0..<h {
+                        map.row(y, height: h, columns: columns, scratch: &scratch, into: v.baseAddress!)
+                        camkit_px_blend_row(level.rawValue, dst.baseAddress! + y * w * 3, v.baseAddress!, w, t.baseAddress!, keep, cut)
                     }
                 }
             }

@@ -1,24 +1,13 @@
-import CResample
+import CPixelKernels
 
 /// Resamples RGB images exactly as Pillow's `Image.resize(size, BILINEAR | BICUBIC)` does:
 /// separable convolution whose support widens by the scale when shrinking (antialiasing),
 /// 22-bit fixed-point weights, a horizontal pass into an 8-bit buffer, then a vertical pass.
 /// Written by hand because the model's reference preprocessing is Pillow's, and another
 /// resizer (OpenCV's, libswscale's) changes top-1 on a third of real photos. The weights are
-/// computed here; the two passes run in C (`CResample`) on whole rows with AVX-512 or AVX2 where
+/// computed here; the two passes run in C (`CPixelKernels`) on whole rows with AVX-512 or AVX2 where
 /// the CPU has them — integer arithmetic, the same bytes on every path.
 public struct Resampler: Sendable {
-    /// The instruction set of the passes; every level gives the same bytes.
-    public enum Level: Int32, Sendable, CaseIterable {
-        case scalar = 0, avx2 = 1, avx512 = 2
-
-        /// Whether this CPU runs the level.
-        public var isSupported: Bool { camkit_rs_supported(rawValue) != 0 }
-
-        /// The widest level this CPU runs.
-        public static let best: Level = [.avx512, .avx2].first { $0.isSupported } ?? .scalar
-    }
-
     /// The interpolation kernel.
     public enum Filter: String, Sendable, CaseIterable {
         case bilinear
@@ -43,9 +32,9 @@ public struct Resampler: Sendable {
     /// The kernel used.
     public let filter: Filter
     /// The passes' instruction set.
-    public let level: Level
+    public let level: PixelLevel
 
-    public init(filter: Filter, level: Level = .best) {
+    public init(filter: Filter, level: PixelLevel = .best) {
         self.filter = filter
         self.level = level.isSupported ? level : .scalar
     }

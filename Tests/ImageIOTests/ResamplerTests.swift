@@ -17,14 +17,14 @@ struct ResamplerTests {
     @Test func listIsComplete() throws { try requireCount(Self.cases, atLeast: 18, "resize cases") }
 
     /// The passes' instruction sets this CPU runs (scalar always).
-    static let levels = Resampler.Level.allCases.filter(\.isSupported)
+    static let levels = PixelLevel.allCases.filter(\.isSupported)
 
     @Test func levelsIncludeTheBest() {
-        #expect(Self.levels.contains(.scalar) && Self.levels.contains(Resampler.Level.best))
+        #expect(Self.levels.contains(.scalar) && Self.levels.contains(PixelLevel.best))
     }
 
     @Test("resize matches Pillow exactly, on each instruction set", arguments: cases, levels)
-    func matchesPillow(c: ResizeCase, level: Resampler.Level) throws {
+    func matchesPillow(c: ResizeCase, level: PixelLevel) throws {
         let src = try Fixtures.npy("images/" + c.src)
         let image = RGBImage(width: src.shape[1], height: src.shape[0], pixels: src.uint8s())
         let out = Resampler(filter: Resampler.Filter(rawValue: c.filter)!, level: level).resize(image, width: c.width, height: c.height)
@@ -37,7 +37,7 @@ struct ResamplerTests {
     /// with tails, widths under 5 pixels, rows whose taps end at the image's last byte, upscales.
     /// Every level must give the scalar path's bytes (the scalar path is Pillow's, above).
     @Test(arguments: levels.filter { $0 != .scalar })
-    func vectorPathsGiveTheScalarBytes(level: Resampler.Level) {
+    func vectorPathsGiveTheScalarBytes(level: PixelLevel) {
         var state: UInt64 = 0xC0FFEE
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
         let shapes = [(1, 1, 3, 2), (4, 3, 2, 2), (7, 19, 3, 5), (33, 17, 16, 9), (17, 40, 5, 23), (101, 37, 31, 33),

@@ -2,7 +2,7 @@
 // the 8-bit rounding between the passes), which no SIMD resizer on this machine does (libswscale,
 // OpenCV and pillow-simd all round differently). Integer arithmetic only, so the AVX2 and
 // AVX-512 loops give the scalar loop's bytes; ResamplerTests checks each path against Pillow.
-#include "cresample.h"
+#include "cpixelkernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -248,16 +248,16 @@ T512 static void vertical_avx512(const uint8_t *src, uint8_t *dst, size_t row_by
 }
 #endif
 
-int camkit_rs_supported(int level) {
+int camkit_px_supported(int level) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     switch (level) {
-    case CAMKIT_RS_AVX512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-    case CAMKIT_RS_AVX2: return __builtin_cpu_supports("avx2");
+    case CAMKIT_PX_AVX512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    case CAMKIT_PX_AVX2: return __builtin_cpu_supports("avx2");
     default: return 1;
     }
 #else
-    return level == CAMKIT_RS_SCALAR;
+    return level == CAMKIT_PX_SCALAR;
 #endif
 }
 
@@ -271,11 +271,11 @@ void camkit_rs_horizontal(int level, const uint8_t *src, size_t src_stride, uint
         if (end > in_bytes) in_bytes = end;
     }
 #if defined(__x86_64__)
-    if (level == CAMKIT_RS_AVX512 && camkit_rs_supported(level)) {
+    if (level == CAMKIT_PX_AVX512 && camkit_px_supported(level)) {
         horizontal_avx512(src, src_stride, dst, dst_stride, rows, out_width, first, count, weights, taps, in_bytes);
         return;
     }
-    if (level >= CAMKIT_RS_AVX2 && camkit_rs_supported(CAMKIT_RS_AVX2)) {
+    if (level >= CAMKIT_PX_AVX2 && camkit_px_supported(CAMKIT_PX_AVX2)) {
         horizontal_avx2(src, src_stride, dst, dst_stride, rows, out_width, first, count, weights, taps, in_bytes);
         return;
     }
@@ -287,11 +287,11 @@ void camkit_rs_horizontal(int level, const uint8_t *src, size_t src_stride, uint
 void camkit_rs_vertical(int level, const uint8_t *src, uint8_t *dst, size_t row_bytes, size_t out_rows,
                         const int32_t *first, const int32_t *count, const int32_t *weights, size_t taps) {
 #if defined(__x86_64__)
-    if (level == CAMKIT_RS_AVX512 && camkit_rs_supported(level)) {
+    if (level == CAMKIT_PX_AVX512 && camkit_px_supported(level)) {
         vertical_avx512(src, dst, row_bytes, out_rows, first, count, weights, taps);
         return;
     }
-    if (level >= CAMKIT_RS_AVX2 && camkit_rs_supported(CAMKIT_RS_AVX2)) {
+    if (level >= CAMKIT_PX_AVX2 && camkit_px_supported(CAMKIT_PX_AVX2)) {
         vertical_avx2(src, dst, row_bytes, out_rows, first, count, weights, taps);
         return;
     }

@@ -1,8 +1,10 @@
-#ifndef CRESAMPLE_H
-#define CRESAMPLE_H
-// The two passes of Pillow's 8-bit resize (Resampler.swift computes the weights): exact integer
-// arithmetic, so every instruction set gives the same bytes. The caller names the level
-// (camkit's CPU path, chosen at run time); nothing here looks at the build machine.
+#ifndef CPIXELKERNELS_H
+#define CPIXELKERNELS_H
+// Pixel loops on whole rows: the two passes of Pillow's 8-bit resize (Resampler.swift computes
+// the weights) and the overlay's colour blend (Overlay.swift). Exact integer arithmetic (and,
+// for the blend's colour index, the same float operations in the same order as the scalar
+// loop), so every instruction set gives the same bytes. The caller names the level (camkit's
+// CPU path, chosen at run time); nothing here looks at the build machine.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,13 +13,13 @@ extern "C" {
 #endif
 
 typedef enum {
-    CAMKIT_RS_SCALAR = 0,
-    CAMKIT_RS_AVX2 = 1,
-    CAMKIT_RS_AVX512 = 2,
-} camkit_rs_level;
+    CAMKIT_PX_SCALAR = 0,
+    CAMKIT_PX_AVX2 = 1,
+    CAMKIT_PX_AVX512 = 2,
+} camkit_px_level;
 
 /// 1 when this CPU runs `level`'s instructions (AVX-512 F+BW; AVX2; scalar always).
-int camkit_rs_supported(int level);
+int camkit_px_supported(int level);
 
 /// Horizontal pass over `rows` RGB rows: dst[r][x][c] = clip8((2^21 + Σ_t src[r][(first[x]+t)·3+c]
 /// · weights[x·taps+t]) >> 22), t < count[x]. Rows are `src_stride` / `dst_stride` bytes apart.
@@ -29,6 +31,12 @@ void camkit_rs_horizontal(int level, const uint8_t *src, size_t src_stride, uint
 /// byte by byte, for `out_rows` rows of `row_bytes` bytes (src and dst rows contiguous).
 void camkit_rs_vertical(int level, const uint8_t *src, uint8_t *dst, size_t row_bytes, size_t out_rows,
                         const int32_t *first, const int32_t *count, const int32_t *weights, size_t taps);
+
+/// One overlay row blended in place: where values[x] ≥ 0 and ≥ cut, with
+/// i = 3·(int)(min(values[x], 1)·255 + 0.5), each channel c of pixel x becomes
+/// (row[3x+c]·keep + heat[i+c]) >> 8 (heat: 256 × 3 colours premultiplied by α·256, plus 128).
+void camkit_px_blend_row(int level, uint8_t *row, const float *values, size_t width, const int32_t *heat,
+                         int32_t keep, float cut);
 
 #ifdef __cplusplus
 }
