@@ -1,3 +1,7 @@
+import CPixelKernels
+import ImageIO
+import Inference
+
 /// A normalised map placed on the photo through its Geometry, sampled a row at a time so that a
 /// 24-megapixel photo never needs a 24-megapixel float map in memory.
 public struct PhotoMap: Sendable {
@@ -11,27 +15,32 @@ public struct PhotoMap: Sendable {
         self.input = MapUpsampler.resize(map, width: w, height: h, toWidth: geometry.inputWidth, height: geometry.inputHeight)
     }
 
-    /// Column taps for sampling rows at `width` output columns (photo width, or a reduced grid's).
+    /// Column taps for sampling rows at `width` output columns (photo width, or a reduced grid's),
+    /// in the C loop's types (`camkit_px_map_row`).
     struct Columns {
-        let x0: [Int], x1: [Int], fx: [Float], inside: [Bool]
+        let x0: [Int32], x1: [Int32], fx: [Float], inside: [UInt8]
     }
 
     /// Taps for a grid of `width` columns spanning the photo's width.
     func columns(width: Int) -> Columns {
         let g = geometry, iw = g.inputWidth
         let scale = Double(g.photoWidth) / Double(width)
-        var x0 = [Int](repeating: 0, count: width), x1 = x0, fx = [Float](repeating: 0, count: width), inside = [Bool](repeating: false, count: width)
+        var x0 = [Int32](repeating: 0, count: width), x1 = x0, fx = [Float](repeating: 0, count: width)
+        var inside = [UInt8](repeating: 0, count: width)
         for x in 0..<width {
             let u = g.inputX(photoX: (Double(x) + 0.5) * scale - 0.5)
-            (x0[x], x1[x], fx[x]) = MapUpsampler.tap(u, iw)
-            inside[x] = u >= -0.5 && u <= Double(iw) - 0.5
+            let (i0, i1, f) = MapUpsampler.tap(u, iw)
+            (x0[x], x1[x], fx[x]) = (Int32(i0), Int32(i1), f)
+            inside[x] = u >= -0.5 && u <= Double(iw) - 0.5 ? 1 : 0
         }
         return Columns(x0: x0, x1: x1, fx: fx, inside: inside)
     }
 
     /// Writes row y of a grid `height` rows tall spanning the photo into `out` (count = columns);
-    /// -1 marks points outside the model's view.
-    func row(_ y: Int, height: Int, columns c: Columns, scratch: inout [Float], into out: UnsafeMutablePointer<Float>) {
+    /// -1 marks points outside the model's view. The sampling runs in C on the process's CPU
+    /// path (gathers for the column taps; the same floats on every path).
+    func row(_ y: Int, height: Int, columns c: Columns, scratch: inout [Float], into out: UnsafeMutablePointer<Float>,
+             level: PixelLevel = PixelLevel(.active)) {
         let g = geometry, iw = g.inputWidth, ih = g.inputHeight
         let n = c.x0.count
         let v = g.inputY(photoY: (Double(y) + 0.5) * Double(g.photoHeight) / Double(height) - 0.5)
@@ -40,24 +49,9 @@ public struct PhotoMap: Sendable {
             return
         }
         let (y0, y1, fy) = MapUpsampler.tap(v, ih)
-        // Pointer loops: this runs for every pixel of every overlay and box grid, and array
-        // indexing here does not vectorise (bounds checks). Same arithmetic, same order.
         input.withUnsafeBufferPointer { src in
-            scratch.withUnsafeMutableBufferPointer { s in
-                let top = src.baseAddress! + y0 * iw, bottom = src.baseAddress! + y1 * iw, row = s.baseAddress!
-                for i in 0..<iw { row[i] = top[i] * (1 - fy) + bottom[i] * fy }
-                c.x0.withUnsafeBufferPointer { x0 in
-                    c.x1.withUnsafeBufferPointer { x1 in
-                        c.fx.withUnsafeBufferPointer { fx in
-                            c.inside.withUnsafeBufferPointer { inside in
-                                for x in 0..<n {
-                                    out[x] = inside[x] ? row[x0[x]] * (1 - fx[x]) + row[x1[x]] * fx[x] : -1
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            camkit_px_map_row(level.rawValue, src.baseAddress! + y0 * iw, src.baseAddress! + y1 * iw, fy, iw, &scratch,
+                              c.x0, c.x1, c.fx, c.inside, n, out)
         }
     }
 

@@ -38,6 +38,13 @@ void camkit_rs_vertical(int level, const uint8_t *src, uint8_t *dst, size_t row_
 void camkit_px_blend_row(int level, uint8_t *row, const float *values, size_t width, const int32_t *heat,
                          int32_t keep, float cut);
 
+/// One row of a map sampled bilinearly (PhotoMap.row): scratch[i] = top[i]·(1 − fy) + bottom[i]·fy
+/// for i < in_width, then out[x] = scratch[x0[x]]·(1 − fx[x]) + scratch[x1[x]]·fx[x] where
+/// inside[x] is 1, else −1. Multiplies and adds in that order, never fused.
+void camkit_px_map_row(int level, const float *top, const float *bottom, float fy, size_t in_width, float *scratch,
+                       const int32_t *x0, const int32_t *x1, const float *fx, const uint8_t *inside, size_t width,
+                       float *out);
+
 #ifdef __cplusplus
 }
 #endif
