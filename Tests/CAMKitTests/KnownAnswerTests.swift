@@ -6,7 +6,7 @@ import TestSupport
 
 /// Maps with a known right answer: a tiny ViT, a tiny Swin and a tiny CNN trained on synthetic
 /// 64×64 images whose class is the kind of one shape drawn at a random place on clutter
-/// (Scripts/fixtures/make_known_answer_models.py). On held-out images each method's map must
+/// (Scripts/fixtures/make_known_answer_models.py). On 240 held-out images each method's map must
 /// peak inside the shape (its box widened by 2 pixels, the generator's rule for
 /// pytorch-grad-cam's maps) — random weights prove the arithmetic, these prove the picture.
 @Suite("maps with a known right answer")
@@ -22,26 +22,38 @@ struct KnownAnswerTests {
     /// The Swin's last block (its 16×16 token grid before the head's LayerNorm).
     static let swinLastBlock = "/features/features.1/features.1.1/Add_1_output_0"
 
-    /// Methods that localise the shape on ≥ 90 % of the held-out images (measured: CNN all
-    /// 100 %; ViT rollout 100 %, gradient rollout 92.5 %, Eigen-CAM 97.5 %; Swin Grad-CAM at the
-    /// last block 97.5 %, Eigen-CAM there 92.5 %, Grad-CAM++ at the head's features 92.5 %,
-    /// Score-CAM 97.5 %). Eigen-CAM's rows are its sign rule's test: with the sign of positive
-    /// covariance with the channel sum (the rule before the skew) they were ViT 25 %, Swin 65 %
-    /// (at the head's features; 90 % now).
+    /// The held-out images: the generator's 40 fixture images (boxes.json, with pytorch-grad-cam's
+    /// reference peaks) and the first 200 of its test set (test.json, from
+    /// Scripts/fixtures/make_known_answer_testset.py). 40 alone put a rate within about ±10 %.
+    static var heldOut: [[String: Any]] {
+        let test = try! Fixtures.json("known_answer/test.json")
+        return (manifest["images"] as! [[String: Any]]) + (test["images"] as! [[String: Any]])
+    }
+
+    /// Methods that localise the shape on ≥ 90 % of the 240 held-out images (measured, camkit at
+    /// the default layer unless named: CNN all ≥ 99.6 %; ViT rollout 95.4 %, gradient rollout
+    /// 95.4 %, Eigen-CAM 97.5 %; Swin CAM 92.5 %, Grad-CAM 92.5 % (97.9 % at the last block),
+    /// Grad-CAM++ 96.7 %, HiResCAM 92.5 %, LayerCAM 95.0 %, Eigen-CAM 93.3 % (94.6 % at the last
+    /// block), Score-CAM 93.8 %). Eigen-CAM's rows are its sign rule's test: with the sign of
+    /// positive covariance with the channel sum (the rule before the skew) they were ViT 25 %,
+    /// Swin 65 % on the 40 fixture images. Not here, because they do not reach 90 % — on the ViT,
+    /// whose class token reads the tokens through attention, Grad-CAM 69.2 %, Grad-CAM++ 64.6 %,
+    /// HiResCAM 80.8 %, LayerCAM 79.2 % (pytorch-grad-cam's Grad-CAM the same, image by image:
+    /// `gradCAMAsTheReference`).
     static let localising: [Case] = ["cam", "gradcam", "gradcampp", "hirescam", "layercam", "eigencam", "scorecam"].map {
         Case(model: "cnn", method: CAMMethod(rawValue: $0)!)
-    } + [Case(model: "vit", method: .rollout), Case(model: "vit", method: .gradrollout), Case(model: "vit", method: .eigencam),
-         Case(model: "swin", method: .gradcam, layer: swinLastBlock), Case(model: "swin", method: .gradcampp),
-         Case(model: "swin", method: .scorecam), Case(model: "swin", method: .eigencam, layer: swinLastBlock)]
+    } + [Case(model: "vit", method: .rollout), Case(model: "vit", method: .gradrollout), Case(model: "vit", method: .eigencam)]
+      + ["cam", "gradcam", "gradcampp", "hirescam", "layercam", "eigencam", "scorecam"].map {
+        Case(model: "swin", method: CAMMethod(rawValue: $0)!)
+    } + [Case(model: "swin", method: .gradcam, layer: swinLastBlock), Case(model: "swin", method: .eigencam, layer: swinLastBlock)]
 
     /// The map's peak and whether it is in the shape, per held-out image (nil: a flat map).
-    static func peaks(_ c: Case) throws -> [(peak: [Int]?, hit: Bool)] {
+    static func peaks(_ c: Case, images: [[String: Any]] = heldOut) throws -> [(peak: [Int]?, hit: Bool)] {
         let classifier = try Classifier(modelPath: Fixtures.path("known_answer/\(c.model).onnx"))
         let session = classifier.makeSession()
         var settings = ExplainSettings()
         settings.method = c.method
         if let layer = c.layer { settings.layers = [layer] }
-        let images = try #require(manifest["images"] as? [[String: Any]])
         return try images.map { image in
             let photo = try ImageDecoder.decode(path: Fixtures.path("known_answer/" + (image["file"] as! String)))
             let e = try Explainer.explain(photo, session: session, settings: settings)
@@ -52,13 +64,13 @@ struct KnownAnswerTests {
     }
 
     @Test func listIsComplete() throws {
-        try requireCount(Self.localising, atLeast: 14, "localising cases")
-        try requireCount(Self.manifest["images"] as? [[String: Any]] ?? [], atLeast: 40, "held-out images")
+        try requireCount(Self.localising, atLeast: 19, "localising cases")
+        try requireCount(Self.heldOut, atLeast: 240, "held-out images")
     }
 
     @Test("the map peaks inside the shape on 90 % of the images", arguments: localising)
     func peakInShape(c: Case) throws {
-        let hits = try Self.peaks(c).filter(\.hit).count, n = (Self.manifest["images"] as! [Any]).count
+        let hits = try Self.peaks(c).filter(\.hit).count, n = Self.heldOut.count
         #expect(within(1 - Double(hits) / Double(n), 0.1, "knownAnswer.miss.\(c.model).\(c.method.rawValue)"), "\(c): \(hits) of \(n)")
     }
 
@@ -69,7 +81,7 @@ struct KnownAnswerTests {
     @Test(arguments: [Case(model: "vit", method: .gradcam), Case(model: "swin", method: .gradcam, layer: swinLastBlock)])
     func gradCAMAsTheReference(c: Case) throws {
         let images = try #require(Self.manifest["images"] as? [[String: Any]])
-        let ours = try Self.peaks(c)
+        let ours = try Self.peaks(c, images: images)
         var agree = 0
         for (image, mine) in zip(images, ours) {
             let ref = ((image["models"] as! [String: Any])[c.model] as! [String: Any])
