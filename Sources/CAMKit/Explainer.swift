@@ -18,8 +18,9 @@ public enum Explainer {
         for cls in classes { try times.measure(.map) {
             let raw = try maker.raw(cls)
             let (norm, flat) = raw.normalized()
-            let photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
-            let (loc, mass) = flat ? (Localisation(box: nil, peak: nil), nil) : photoMap.localise(threshold: settings.boxThreshold)
+            var photoMap = PhotoMap(normalized: norm, width: raw.width, height: raw.height, geometry: geometry)
+            let (loc, mass, grid) = flat ? (Localisation(box: nil, peak: nil), nil, nil) : photoMap.localiseKeepingGrid(threshold: settings.boxThreshold)
+            photoMap = photoMap.keepingPhotoSized(grid)
             maps.append(ClassMap(index: cls, raw: raw, photoMap: photoMap, flat: flat, localisation: loc, massInBox: mass))
         } }
         return PhotoExplanation(photo: photo, geometry: geometry, predictions: predictions, maps: maps)

@@ -24,15 +24,23 @@ public struct Overlay: Sendable {
         // The colour's share of each blend, with the rounding term, precomputed per table entry.
         let heat = colormap.table.map { Int32($0) * a + 128 }
         let cut = threshold ?? -0.5
-        let columns = map.columns(width: w)
-        var scratch = [Float](repeating: 0, count: map.geometry.inputWidth)
-        var values = [Float](repeating: 0, count: w)
         heat.withUnsafeBufferPointer { t in
             out.withUnsafeMutableBufferPointer { dst in
+                func blend(_ y: Int, _ values: UnsafePointer<Float>) {
+                    camkit_px_blend_row(level.rawValue, dst.baseAddress! + y * w * 3, values, w, t.baseAddress!, keep, cut)
+                }
+                if let full = map.photoSized {
+                    // The box search sampled the map at this size already.
+                    full.withUnsafeBufferPointer { v in for y in 0..<h { blend(y, v.baseAddress! + y * w) } }
+                    return
+                }
+                let columns = map.columns(width: w)
+                var scratch = [Float](repeating: 0, count: map.geometry.inputWidth)
+                var values = [Float](repeating: 0, count: w)
                 values.withUnsafeMutableBufferPointer { v in
                     for y in 0..<h {
                         map.row(y, height: h, columns: columns, scratch: &scratch, into: v.baseAddress!)
-                        camkit_px_blend_row(level.rawValue, dst.baseAddress! + y * w * 3, v.baseAddress!, w, t.baseAddress!, keep, cut)
+                        blend(y, v.baseAddress!)
                     }
                 }
             }

@@ -8,6 +8,9 @@ public struct PhotoMap: Sendable {
     /// The map at model-input resolution (values in [0, 1]).
     public let input: [Float]
     public let geometry: Geometry
+    /// The map sampled at the photo's size, when the box search already made it (nil for
+    /// photos over `localisationPixels`, whose overlay samples a row at a time).
+    public private(set) var photoSized: [Float]? = nil
 
     /// Upsamples a feature-grid map (w×h) to the model input.
     public init(normalized map: [Float], width w: Int, height h: Int, geometry: Geometry) {
@@ -83,6 +86,13 @@ public struct PhotoMap: Sendable {
 
     /// The box and peak in photo pixels, and the share of positive map mass inside the box.
     public func localise(threshold: Float) -> (Localisation, Float?) {
+        let (loc, mass, _) = localiseKeepingGrid(threshold: threshold)
+        return (loc, mass)
+    }
+
+    /// `localise`, and the map at the photo's own size when the search grid is that size (photos
+    /// of up to `localisationPixels`), for `keepingPhotoSized`.
+    func localiseKeepingGrid(threshold: Float) -> (Localisation, Float?, [Float]?) {
         let pw = geometry.photoWidth, ph = geometry.photoHeight
         let (gw, gh) = localisationGrid
         let grid = sampled(width: gw, height: gh)
@@ -95,7 +105,16 @@ public struct PhotoMap: Sendable {
                     x1: min(pw - 1, Int(Double(b.x1 + 1) * sx) - 1), y1: min(ph - 1, Int(Double(b.y1 + 1) * sy) - 1))
             }
             loc.peak = loc.peak.map { p in [min(pw - 1, Int((Double(p[0]) + 0.5) * sx)), min(ph - 1, Int((Double(p[1]) + 0.5) * sy))] }
+            return (loc, mass, nil)
         }
-        return (loc, mass)
+        return (loc, mass, grid)
+    }
+
+    /// This map with `photoSized` set: the overlay then blends rows of it instead of sampling
+    /// them again (the same `row` made them, so the same floats).
+    func keepingPhotoSized(_ values: [Float]?) -> PhotoMap {
+        var copy = self
+        if let values, values.count == geometry.photoWidth * geometry.photoHeight { copy.photoSized = values }
+        return copy
     }
 }

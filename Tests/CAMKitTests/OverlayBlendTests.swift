@@ -60,7 +60,11 @@ struct OverlayBlendTests {
             for (alpha, threshold) in [(Float(0.5), Float?.none), (0, nil), (1, 0.3), (0.37, 0.999), (0.8, 0)] {
                 let overlay = Overlay(colormap: .turbo, alpha: alpha, threshold: threshold)
                 let ours = overlay.render(photo: photo, map: map, level: level).pixels
-                #expect(ours == Self.naive(overlay, photo: photo, map: map), "\(level) \(w)x\(h) \(mode) alpha \(alpha) threshold \(String(describing: threshold))")
+                let expected = Self.naive(overlay, photo: photo, map: map)
+                #expect(ours == expected, "\(level) \(w)x\(h) \(mode) alpha \(alpha) threshold \(String(describing: threshold))")
+                // The map the box search kept at the photo's size gives the same overlay.
+                let kept = map.keepingPhotoSized(map.sampled(width: w, height: h))
+                #expect(kept.photoSized != nil && overlay.render(photo: photo, map: kept, level: level).pixels == expected)
             }
         }
     }
