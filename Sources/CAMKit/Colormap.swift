@@ -24,9 +24,4 @@ public enum Colormap: String, Sendable, CaseIterable, Codable {
     public static var tablesByName: [String: [UInt8]] {
         Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0.table) })
     }
-
-    /// Table index of a value in [0, 1] (rounded, clamped), as OpenCV's applyColorMap on uint8(v·255).
-    @inline(__always) static func index(_ v: Float) -> Int {
-        Int(min(max(v, 0), 1) * 255 + 0.5)
-    }
 }

@@ -8,6 +8,8 @@
 // The colour index must be the scalar loop's float: a multiply, then an add, never fused.
 #pragma STDC FP_CONTRACT OFF
 
+// The table entry of a map value v ≥ 0: min(v, 1)·255 rounded (as OpenCV's applyColorMap on
+// uint8(v·255)), times 3 channels.
 static inline int colour_index(float v) {
     float c = v > 1.0f ? 1.0f : v;
     return (int)(c * 255.0f + 0.5f) * 3;

@@ -4,6 +4,7 @@
 // AVX-512 loops give the scalar loop's bytes; ResamplerTests checks each path against Pillow.
 #include "cpixelkernels.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,10 +58,11 @@ static void vertical_scalar(const uint8_t *src, uint8_t *dst, size_t row_bytes, 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// Eight rows of `n` bytes (n a multiple of 16) to column-major: out[j·8 + r] = row r byte j.
-// SSE2, in every x86-64. The horizontal pass then reads, for one tap and channel, the same
-// byte of eight rows as eight contiguous bytes: one vector, the weight broadcast.
-static void transpose8(const uint8_t *const rows[8], size_t n, uint8_t *out) {
+// Eight rows of `n` bytes (n a multiple of 16) into a column-major block `stride` rows wide, at
+// row `offset`: out[j·stride + offset + r] = row r byte j. SSE2, in every x86-64. The horizontal
+// pass then reads, for one tap and channel, the same byte of 8 or 16 rows as contiguous bytes:
+// one vector, the weight broadcast.
+static void transpose8(const uint8_t *const rows[8], size_t n, uint8_t *out, size_t stride, size_t offset) {
     for (size_t j = 0; j < n; j += 16) {
         __m128i a[8], b[8], c[8];
         for (int r = 0; r < 8; r++) a[r] = _mm_loadu_si128((const __m128i *)(rows[r] + j));
@@ -74,34 +76,49 @@ static void transpose8(const uint8_t *const rows[8], size_t n, uint8_t *out) {
         c[4] = _mm_unpacklo_epi16(b[4], b[6]); c[5] = _mm_unpackhi_epi16(b[4], b[6]);
         c[6] = _mm_unpacklo_epi16(b[5], b[7]); c[7] = _mm_unpackhi_epi16(b[5], b[7]);
         // c[0..3]: rows 0-3, bytes 0-3, 4-7, 8-11, 12-15; c[4..7]: rows 4-7, the same bytes.
-        __m128i *o = (__m128i *)(out + j * 8);
+        // Each unpack below holds two columns of the eight rows, one in each half.
         for (int q = 0; q < 4; q++) {
-            _mm_storeu_si128(o + 2 * q, _mm_unpacklo_epi32(c[q], c[q + 4]));
-            _mm_storeu_si128(o + 2 * q + 1, _mm_unpackhi_epi32(c[q], c[q + 4]));
+            __m128i even = _mm_unpacklo_epi32(c[q], c[q + 4]), odd = _mm_unpackhi_epi32(c[q], c[q + 4]);
+            uint8_t *o = out + (j + 4 * (size_t)q) * stride + offset;
+            _mm_storel_epi64((__m128i *)o, even);
+            _mm_storeh_pd((double *)(o + stride), _mm_castsi128_pd(even));
+            _mm_storel_epi64((__m128i *)(o + 2 * stride), odd);
+            _mm_storeh_pd((double *)(o + 3 * stride), _mm_castsi128_pd(odd));
         }
     }
 }
 
-// Scratch for one block's transposed rows: (row bytes rounded up to 16) × block rows. Plain
-// malloc (the loops load and store unaligned): aligned_alloc's split chunks fragmented the heap
-// over thousands of photos (peak RSS grew ~20 MB per 1,000 photos).
-static uint8_t *block_buffer(size_t row_bytes, size_t block, size_t *padded) {
-    *padded = (row_bytes + 15) & ~(size_t)15;
-    return malloc(*padded * block);
+// Scratch for one block of `block` rows transposed, and as much again for rows copied by
+// `transpose_block`: (the taps' bytes rounded up to 16) × block, twice. Plain malloc (the loops
+// load and store unaligned): aligned_alloc's split chunks fragmented the heap over thousands of
+// photos (peak RSS grew ~20 MB per 1,000 photos).
+static uint8_t *block_buffer(size_t in_bytes, size_t block, size_t *padded) {
+    *padded = (in_bytes + 15) & ~(size_t)15;
+    return malloc(*padded * block * 2);
 }
 
-// The `count` rows of a block starting at row `r0` of `total`. The transpose reads `padded` bytes
-// from each row's start; a row where that would run past the last row's end is copied, zero-
-// padded, to `spare` (the bytes past the taps' reach are never used).
-static void block_rows(const uint8_t *src, size_t src_stride, size_t total, size_t r0, size_t count,
-                       size_t in_bytes, size_t padded, const uint8_t *rows[], uint8_t *spare) {
-    for (size_t r = 0; r < count; r++) {
+// Rows r0 ..< r0 + block of `total` transposed into `out` (out[j·block + r]). The transpose reads
+// `padded` bytes from each row's start; a row where that would run past the last row's end is
+// first copied, zero-padded, to `spare` (the bytes past the taps' reach are never used).
+static void transpose_block(const uint8_t *src, size_t src_stride, size_t total, size_t r0, size_t block,
+                            size_t in_bytes, size_t padded, uint8_t *spare, uint8_t *out) {
+    const uint8_t *rows[16];
+    for (size_t r = 0; r < block; r++) {
         rows[r] = src + (r0 + r) * src_stride;
         if ((r0 + r) * src_stride + padded > total * src_stride) {
             memset(spare + r * padded, 0, padded);
             memcpy(spare + r * padded, rows[r], in_bytes);
             rows[r] = spare + r * padded;
         }
+    }
+    for (size_t g = 0; g < block; g += 8) transpose8(rows + g, padded, out, block, g);
+}
+
+// One output column of a block: the three channels' sums of `block` rows, clipped, stored.
+static void store_column(uint8_t *d, size_t dst_stride, const int32_t *v0, const int32_t *v1, const int32_t *v2,
+                         size_t block) {
+    for (size_t r = 0; r < block; r++, d += dst_stride) {
+        d[0] = clip8(v0[r]); d[1] = clip8(v1[r]); d[2] = clip8(v2[r]);
     }
 }
 
@@ -111,14 +128,11 @@ T2 static void horizontal_avx2(const uint8_t *src, size_t src_stride, uint8_t *d
                                size_t rows, size_t out_width, const int32_t *first, const int32_t *count,
                                const int32_t *weights, size_t taps, size_t in_bytes) {
     size_t padded;
-    uint8_t *block = block_buffer(in_bytes, 8, &padded);
-    uint8_t *spare = block_buffer(in_bytes, 8, &padded);
+    uint8_t *block = block_buffer(in_bytes, 8, &padded), *spare = block + padded * 8;
     const __m256i half = _mm256_set1_epi32(1 << (PRECISION - 1));
     size_t r0 = 0;
     for (; r0 + 8 <= rows; r0 += 8) {
-        const uint8_t *rp[8];
-        block_rows(src, src_stride, rows, r0, 8, in_bytes, padded, rp, spare);
-        transpose8(rp, padded, block);
+        transpose_block(src, src_stride, rows, r0, 8, in_bytes, padded, spare, block);
         for (size_t x = 0; x < out_width; x++) {
             __m256i a0 = half, a1 = half, a2 = half;
             const uint8_t *p = block + (size_t)first[x] * 24;
@@ -133,14 +147,10 @@ T2 static void horizontal_avx2(const uint8_t *src, size_t src_stride, uint8_t *d
             _mm256_storeu_si256((__m256i *)v[0], a0);
             _mm256_storeu_si256((__m256i *)v[1], a1);
             _mm256_storeu_si256((__m256i *)v[2], a2);
-            uint8_t *d = dst + r0 * dst_stride + x * 3;
-            for (int r = 0; r < 8; r++, d += dst_stride) {
-                d[0] = clip8(v[0][r]); d[1] = clip8(v[1][r]); d[2] = clip8(v[2][r]);
-            }
+            store_column(dst + r0 * dst_stride + x * 3, dst_stride, v[0], v[1], v[2], 8);
         }
     }
     free(block);
-    free(spare);
     horizontal_rows_scalar(src + r0 * src_stride, src_stride, dst + r0 * dst_stride, dst_stride, rows - r0,
                            out_width, first, count, weights, taps);
 }
@@ -150,24 +160,12 @@ T2 static void horizontal_avx2(const uint8_t *src, size_t src_stride, uint8_t *d
 T512 static void horizontal_avx512(const uint8_t *src, size_t src_stride, uint8_t *dst, size_t dst_stride,
                                    size_t rows, size_t out_width, const int32_t *first, const int32_t *count,
                                    const int32_t *weights, size_t taps, size_t in_bytes) {
-    // Two eight-row transposes, their columns interleaved: out[j·16 + r] = row r byte j.
     size_t padded;
-    uint8_t *lo = block_buffer(in_bytes, 8, &padded);
-    uint8_t *hi = block_buffer(in_bytes, 8, &padded);
-    uint8_t *block = block_buffer(in_bytes, 16, &padded);
-    uint8_t *spare = block_buffer(in_bytes, 16, &padded);
+    uint8_t *block = block_buffer(in_bytes, 16, &padded), *spare = block + padded * 16;
     const __m512i half = _mm512_set1_epi32(1 << (PRECISION - 1));
     size_t r0 = 0;
     for (; r0 + 16 <= rows; r0 += 16) {
-        const uint8_t *rp[16];
-        block_rows(src, src_stride, rows, r0, 16, in_bytes, padded, rp, spare);
-        transpose8(rp, padded, lo);
-        transpose8(rp + 8, padded, hi);
-        for (size_t j = 0; j < padded; j += 2) {
-            __m128i l = _mm_loadu_si128((const __m128i *)(lo + j * 8)), h = _mm_loadu_si128((const __m128i *)(hi + j * 8));
-            _mm_storeu_si128((__m128i *)(block + j * 16), _mm_unpacklo_epi64(l, h));
-            _mm_storeu_si128((__m128i *)(block + j * 16 + 16), _mm_unpackhi_epi64(l, h));
-        }
+        transpose_block(src, src_stride, rows, r0, 16, in_bytes, padded, spare, block);
         for (size_t x = 0; x < out_width; x++) {
             __m512i a0 = half, a1 = half, a2 = half;
             const uint8_t *p = block + (size_t)first[x] * 48;
@@ -182,13 +180,10 @@ T512 static void horizontal_avx512(const uint8_t *src, size_t src_stride, uint8_
             _mm512_storeu_si512(v[0], a0);
             _mm512_storeu_si512(v[1], a1);
             _mm512_storeu_si512(v[2], a2);
-            uint8_t *d = dst + r0 * dst_stride + x * 3;
-            for (int r = 0; r < 16; r++, d += dst_stride) {
-                d[0] = clip8(v[0][r]); d[1] = clip8(v[1][r]); d[2] = clip8(v[2][r]);
-            }
+            store_column(dst + r0 * dst_stride + x * 3, dst_stride, v[0], v[1], v[2], 16);
         }
     }
-    free(lo); free(hi); free(block); free(spare);
+    free(block);
     horizontal_rows_scalar(src + r0 * src_stride, src_stride, dst + r0 * dst_stride, dst_stride, rows - r0,
                            out_width, first, count, weights, taps);
 }
@@ -250,17 +245,27 @@ T512 static void vertical_avx512(const uint8_t *src, uint8_t *dst, size_t row_by
 }
 #endif
 
-int camkit_px_supported(int level) {
+// The CPU's answer per level, asked once: the blend and the map sampling check it for every row.
+static int supported_levels(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    switch (level) {
-    case CAMKIT_PX_AVX512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-    case CAMKIT_PX_AVX2: return __builtin_cpu_supports("avx2");
-    default: return 1;
-    }
+    int mask = 1 << CAMKIT_PX_SCALAR;
+    if (__builtin_cpu_supports("avx2")) mask |= 1 << CAMKIT_PX_AVX2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) mask |= 1 << CAMKIT_PX_AVX512;
+    return mask;
 #else
-    return level == CAMKIT_PX_SCALAR;
+    return 1 << CAMKIT_PX_SCALAR;
 #endif
+}
+
+int camkit_px_supported(int level) {
+    static _Atomic int known = 0;   // 0: not asked yet (the scalar bit is always set after)
+    int mask = atomic_load_explicit(&known, memory_order_relaxed);
+    if (mask == 0) {
+        mask = supported_levels();
+        atomic_store_explicit(&known, mask, memory_order_relaxed);
+    }
+    return level >= 0 && level <= CAMKIT_PX_AVX512 && (mask >> level & 1);
 }
 
 void camkit_rs_horizontal(int level, const uint8_t *src, size_t src_stride, uint8_t *dst, size_t dst_stride,

@@ -35,7 +35,7 @@ struct OverlayBlendTests {
         for i in 0..<values.count {
             let v = values[i]
             if v < 0 || v < (overlay.threshold ?? -0.5) { continue }
-            let t = Colormap.index(v) * 3
+            let t = Int(min(max(v, 0), 1) * 255 + 0.5) * 3   // the table entry, rounded and clamped
             for c in 0..<3 { out[i * 3 + c] = UInt8((Int(out[i * 3 + c]) * (256 - a) + Int(table[t + c]) * a + 128) >> 8) }
         }
         return out

@@ -1,3 +1,4 @@
+import Foundation
 import ImageIO
 import Testing
 import TestSupport
@@ -19,8 +20,14 @@ struct ResamplerTests {
     /// The passes' instruction sets this CPU runs (scalar always).
     static let levels = PixelLevel.allCases.filter(\.isSupported)
 
-    @Test func levelsIncludeTheBest() {
-        #expect(Self.levels.contains(.scalar) && Self.levels.contains(PixelLevel.best))
+    /// The levels the C code reports are the CPU's, as the kernel lists its flags.
+    @Test func levelsAreTheCPUs() throws {
+        let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        #expect(PixelLevel.scalar.isSupported)
+        #expect(PixelLevel.avx2.isSupported == flags.contains("avx2"))
+        #expect(PixelLevel.avx512.isSupported == (flags.contains("avx512f") && flags.contains("avx512bw")))
+        #expect(Self.levels.contains(PixelLevel.best))
     }
 
     @Test("resize matches Pillow exactly, on each instruction set", arguments: cases, levels)
