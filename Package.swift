@@ -40,7 +40,9 @@ let package = Package(
         // Transcendental activations and softmax rows on glibc's vector math (libmvec), one loop
         // per instruction set, chosen with the CPU path at run time.
         .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
-        .target(name: "Inference", dependencies: ["CBLAS", "CDNNLShim", "CVectorMath"]),
+        // Keeps OpenBLAS from starting (and spinning) its own threads: camkit calls it on one.
+        .target(name: "CBLASStartup", dependencies: ["CBLAS"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Inference", dependencies: ["CBLAS", "CBLASStartup", "CDNNLShim", "CVectorMath"]),
         .target(name: "ONNX", dependencies: ["Inference", "FileIO"]),
         .target(name: "CAMKit", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CCrypto", "CBLAS", "CPixelKernels"]),
         // The web pages (cam serve's viewer, the folder viewer), their shared drawing script and
@@ -66,7 +68,7 @@ let package = Package(
         // Fixture paths and the suite's tolerance helper, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
         .testTarget(name: "ImageIOTests", dependencies: ["FileIO", "ImageIO", "Inference", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport", "CVectorMath"]),
+        .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport", "CVectorMath", "CBLASStartup"]),
         // The command line in-process: parsing, validation, --help snapshots.
         .testTarget(name: "CLITests", dependencies: ["cam", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // cam and CamFuzz are dependencies so that `swift test` alone builds them, with the

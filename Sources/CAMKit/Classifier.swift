@@ -5,8 +5,10 @@ import ONNX
 /// A model ready to explain: graph, CAM head, preprocessing recipe and labels.
 public final class Classifier: Sendable {
     public let modelPath: String
-    /// SHA-256 of the model file, for the manifest (hashed from the bytes that were parsed).
-    public let modelSHA256: String
+    /// SHA-256 of the model file, for the manifest (hashed from the bytes that were parsed, on
+    /// another thread while the model loads; reading it waits for that).
+    public var modelSHA256: String { pendingSHA256.hex }
+    private let pendingSHA256: PendingDigest
     public let engine: InferenceEngine
     public let head: CAMHead
     public let config: ModelSidecar
@@ -23,7 +25,7 @@ public final class Classifier: Sendable {
                 ignoringSidecar: Bool = false, configure: (inout ModelSidecar) -> Void = { _ in }) throws {
         self.modelPath = modelPath
         let bytes = try ONNXModel.readFile(modelPath)
-        modelSHA256 = SHA256.hex(of: bytes)
+        pendingSHA256 = PendingDigest(of: bytes)
         let model = try ONNXModel.load(bytes: bytes, path: modelPath)
         guard model.graph.inputs.count == 1, let input = model.graph.inputs.first else {
             throw CAMError.unsupportedInput(detail: "the model has \(model.graph.inputs.count) runtime inputs; camkit needs one image input")

@@ -1,4 +1,5 @@
 import CBLAS
+import CBLASStartup
 
 /// A loaded graph ready to run: rewrites applied once, weights in stable memory, and a plan
 /// made per input shape.
@@ -63,8 +64,9 @@ public final class InferenceEngine: Sendable {
         return candidates
     }
 
-    /// OpenBLAS runs on one thread, set once per process by the first engine: camkit's own
-    /// threads split each convolution into fixed blocks, so that outputs never depend on the
-    /// thread count, and OpenBLAS's threads would change the rounding.
-    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+    /// OpenBLAS runs on one thread: camkit's own threads split each convolution into fixed
+    /// blocks, so that outputs never depend on the thread count, and OpenBLAS's threads would
+    /// change the rounding. `CBLASStartup` sets that, and stops OpenBLAS's helper threads, before
+    /// main; calling openblas_set_num_threads again would restart them.
+    static let singleThreadedBLAS: Void = precondition(openblas_get_num_threads() == 1, "CBLASStartup did not run")
 }

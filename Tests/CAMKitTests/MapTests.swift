@@ -100,4 +100,15 @@ struct SHA256Tests {
         let model = try Fixtures.bytes("../../Samples/models/efficientnet_lite0.onnx")
         #expect(SHA256.hex(of: model) == "7f7b43565fd3668367889ee09a18409e2d64b0e119b40a559be0109531b694ca")
     }
+
+    /// The classifier hashes its model on another thread while it loads; reading the digest
+    /// gives that thread's result, the same on every read and from several threads at once.
+    @Test func classifierDigestIsTheFilesDigest() async throws {
+        let classifier = try Classifier(modelPath: Fixtures.path("../../Samples/models/efficientnet_lite0.onnx"))
+        let reads = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<4 { group.addTask { classifier.modelSHA256 } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reads == Array(repeating: "7f7b43565fd3668367889ee09a18409e2d64b0e119b40a559be0109531b694ca", count: 4))
+    }
 }
