@@ -61,7 +61,7 @@ public final class Classifier: Sendable {
             guard let text = try? String(contentsOfFile: labelFile, encoding: .utf8) else {
                 throw CAMError.badLabels(path: labelFile, detail: "cannot read")
             }
-            labels = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            labels = Self.labelLines(text)
             // A labels file for another model would put wrong names on every class: refuse it
             // (heads whose class count is known only after a run are checked by their first run).
             if head.classes > 0 && labels.count != head.classes {
@@ -69,6 +69,19 @@ public final class Classifier: Sendable {
             }
         } else {
             labels = []
+        }
+    }
+
+    /// The labels of a labels file: one per line (Unix or Windows line ends), spaces and tabs around it trimmed (what
+    /// Foundation's `trimmingCharacters(in: .whitespaces)` trims: tab and the Unicode space
+    /// separators), empty lines dropped. In Swift, not through Foundation's NSString bridge,
+    /// which took ~2 ms of every start on a 1,000-class file.
+    package static func labelLines(_ text: String) -> [String] {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace && !$0.isNewline }
+        // "\r\n" is one Character: split at it too, or a file with Windows line ends is one label.
+        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).compactMap { line in
+            guard let first = line.firstIndex(where: { !isSpace($0) }), let last = line.lastIndex(where: { !isSpace($0) }) else { return nil }
+            return String(line[first...last])
         }
     }
 

@@ -6,11 +6,12 @@ public enum SHA256 {
     /// Lower-case hex digest.
     public static func hex(of bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        bytes.withUnsafeBufferPointer { buf in
-            digest.withUnsafeMutableBufferPointer { out in
-                _ = CCrypto.SHA256(buf.baseAddress, buf.count, out.baseAddress)
-            }
-        }
+        // The low-level calls, not the one-shot SHA256(): they use no OpenSSL library context,
+        // so hashing on another thread is safe even while the process exits (CCrypto's shim.h).
+        var context = SHA256_CTX()
+        _ = SHA256_Init(&context)
+        bytes.withUnsafeBufferPointer { buf in _ = SHA256_Update(&context, buf.baseAddress, buf.count) }
+        digest.withUnsafeMutableBufferPointer { out in _ = SHA256_Final(out.baseAddress, &context) }
         return digest.map { b in
             let s = String(b, radix: 16)
             return s.count == 1 ? "0" + s : s

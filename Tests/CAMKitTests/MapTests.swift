@@ -112,3 +112,19 @@ struct SHA256Tests {
         #expect(reads == Array(repeating: "7f7b43565fd3668367889ee09a18409e2d64b0e119b40a559be0109531b694ca", count: 4))
     }
 }
+
+@Suite("labels files")
+struct LabelLinesTests {
+    /// Foundation's trimming (the reference) against the Swift one, on lines with tabs,
+    /// no-break and ideographic spaces, vertical tabs, Windows line ends and empty lines.
+    @Test func trimsAsFoundationDoes() {
+        let text = "tench, Tinca tinca\n\t goldfish \t\n\n\u{00A0}great white shark\u{3000}\n  \n"
+            + "tiger shark\r\n\u{000B}hammerhead\u{000B}\n\u{2003}electric ray\u{202F}\r\nstingray"
+        let lines = ["tench, Tinca tinca", "\t goldfish \t", "", "\u{00A0}great white shark\u{3000}", "  ",
+                     "tiger shark", "\u{000B}hammerhead\u{000B}", "\u{2003}electric ray\u{202F}", "stingray"]
+        let reference = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        #expect(Classifier.labelLines(text) == reference)
+        #expect(reference == ["tench, Tinca tinca", "goldfish", "great white shark", "tiger shark",
+                              "\u{000B}hammerhead\u{000B}", "electric ray", "stingray"])
+    }
+}
