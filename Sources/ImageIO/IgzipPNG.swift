@@ -37,8 +37,9 @@ enum IgzipPNG {
     static func filterRows(_ px: UnsafeBufferPointer<UInt8>, width: Int, height: Int, channels: Int,
                            filter: PNGEncoder.Filter) -> [UInt8] {
         let stride = width * channels
-        var out = [UInt8](repeating: 0, count: (stride + 1) * height)
-        out.withUnsafeMutableBufferPointer { dst in
+        // Every byte is written below (a type byte and `stride` bytes per row): no zeroing pass.
+        return [UInt8](unsafeUninitializedCapacity: (stride + 1) * height) { dst, initialized in
+            initialized = dst.count
             guard let src = px.baseAddress, let base = dst.baseAddress else { return }
             for y in 0..<height {
                 let row = src + y * stride, prev = src + (y - 1) * stride
@@ -58,7 +59,6 @@ enum IgzipPNG {
                 }
             }
         }
-        return out
     }
 
     /// A zlib stream of `data` by igzip at `level` (1–3), in one stateless call.
@@ -67,9 +67,11 @@ enum IgzipPNG {
         var scratch = [UInt8](repeating: 0, count: Int(levelBuffer))
         var capacity = data.count + data.count / 16 + 1024
         while true {
-            var out = [UInt8](repeating: 0, count: capacity)
-            let (rc, written) = data.withUnsafeMutableBufferPointer { inBuf in
-                out.withUnsafeMutableBufferPointer { outBuf in
+            var rc: Int32 = 0
+            // igzip writes the stream's bytes; only those count as initialised (no zeroing pass
+            // over the capacity, no copy of the written prefix).
+            let out = [UInt8](unsafeUninitializedCapacity: capacity) { outBuf, initialized in
+                (rc, initialized) = data.withUnsafeMutableBufferPointer { inBuf in
                     scratch.withUnsafeMutableBufferPointer { lvl in
                         var stream = isal_zstream()
                         isal_deflate_stateless_init(&stream)
@@ -88,7 +90,7 @@ enum IgzipPNG {
                     }
                 }
             }
-            if rc == COMP_OK { return Array(out.prefix(written)) }
+            if rc == COMP_OK { return out }
             if rc != STATELESS_OVERFLOW || capacity > Int(UInt32.max) / 2 {
                 throw .encodeFailed(path: path, detail: "igzip deflate failed (\(rc))")
             }
