@@ -72,9 +72,9 @@ public final class Classifier: Sendable {
         }
     }
 
-    /// The labels of a labels file: one per line (Unix or Windows line ends), spaces and tabs around it trimmed (what
-    /// Foundation's `trimmingCharacters(in: .whitespaces)` trims: tab and the Unicode space
-    /// separators), empty lines dropped. In Swift, not through Foundation's NSString bridge,
+    /// The labels of a labels file: one per line (Unix or Windows line ends), spaces and tabs
+    /// around it trimmed (what Foundation's `trimmingCharacters(in: .whitespaces)` trims: tab and
+    /// the Unicode space separators), empty lines dropped. In Swift, not through Foundation's NSString bridge,
     /// which took ~2 ms of every start on a 1,000-class file.
     package static func labelLines(_ text: String) -> [String] {
         let isSpace: (Character) -> Bool = { $0.isWhitespace && !$0.isNewline }

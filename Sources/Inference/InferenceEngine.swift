@@ -1,5 +1,4 @@
 import CBLAS
-import CBLASStartup
 
 /// A loaded graph ready to run: rewrites applied once, weights in stable memory, and a plan
 /// made per input shape.
@@ -67,6 +66,9 @@ public final class InferenceEngine: Sendable {
     /// OpenBLAS runs on one thread: camkit's own threads split each convolution into fixed
     /// blocks, so that outputs never depend on the thread count, and OpenBLAS's threads would
     /// change the rounding. `CBLASStartup` sets that, and stops OpenBLAS's helper threads, before
-    /// main; calling openblas_set_num_threads again would restart them.
-    static let singleThreadedBLAS: Void = precondition(openblas_get_num_threads() == 1, "CBLASStartup did not run")
+    /// main; it is set again here only if something else in the process changed it since
+    /// (which restarts OpenBLAS's pool).
+    static let singleThreadedBLAS: Void = {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }()
 }
