@@ -38,32 +38,37 @@ public enum MatrixMultiply {
             }
             return
         }
-        // One call per worker on its share of the output columns (OpenBLAS runs single-threaded),
-        // or one call for all when the shares would be small (`columnShares`).
-        let shares = columnShares(m: m, n: n, k: k, threads: threads)
-        Conv2D.parallel(shares.count) { worker in
-            let cols = shares[worker]
-            let bCols = transB ? b + cols.lowerBound * k : b + cols.lowerBound
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(cols.count), Int32(k), alpha, a, Int32(transA ? m : k), bCols, Int32(transB ? k : n),
-                        betaBlas, y + cols.lowerBound, Int32(n))
+        // Fixed blocks of output columns, one sgemm call each (OpenBLAS runs single-threaded);
+        // workers take whole blocks, so results never depend on the thread count.
+        let blocks = columnBlocks(m: m, n: n, k: k)
+        let workers = Swift.min(Swift.max(threads, 1), blocks.count)
+        Conv2D.parallel(workers) { worker in
+            for i in stride(from: worker, to: blocks.count, by: workers) {
+                let cols = blocks[i]
+                let bCols = transB ? b + cols.lowerBound * k : b + cols.lowerBound
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(cols.count), Int32(k), alpha, a, Int32(transA ? m : k), bCols, Int32(transB ? k : n),
+                            betaBlas, y + cols.lowerBound, Int32(n))
+            }
         }
     }
 
-    /// Output columns per worker: equal shares on 16-column boundaries, or the whole product in
-    /// one call unless every share keeps m·n·k ≥ 2²³. Results then never depend on the thread
-    /// count: OpenBLAS's sgemm sums each element over K in the same order whatever columns a
-    /// call covers, except in the kernel it keeps for small products (m·n·k ≤ 10⁶), which sums
-    /// in another order; shares this large never reach it. `ThreadInvarianceTests` checks it.
-    /// (Fixed blocks independent of the threads cost 13 % at one thread on ViT-B/16.)
-    static func columnShares(m: Int, n: Int, k: Int, threads: Int) -> [Range<Int>] {
-        let workers = Swift.min(Swift.max(threads, 1), n / 16)
-        guard workers > 1 else { return [0..<n] }
-        let width = ((n + workers - 1) / workers + 15) / 16 * 16
-        let shares = stride(from: 0, to: n, by: width).map { $0..<Swift.min($0 + width, n) }
-        let smallest = shares.map(\.count).min() ?? n
-        guard shares.count > 1, Double(m) * Double(smallest) * Double(k) >= 8_388_608 else { return [0..<n] }
-        return shares
+    /// Output columns per sgemm call in a product worth splitting.
+    static let columnBlock = 384
+
+    /// The product's column blocks: `columnBlock` columns each (the last may be narrower), or the
+    /// whole product in one call when it has fewer than two blocks or a block would fall under
+    /// m·columnBlock·k = 2²³ (too little work to share). The blocks depend on the shape alone,
+    /// never on the thread count, because OpenBLAS's sums do depend on a call's shape: on its
+    /// Haswell and Zen kernels the last columns of a call, and rows past a multiple of 12, are
+    /// summed in another order than inside a wider or taller call (measured with a C probe on
+    /// 197×3072×768: two 384-column calls differ from one call in 7,399 elements). Equal shares
+    /// per thread were bit-identical only on the SkylakeX kernel. `ThreadInvarianceTests`
+    /// checks 1–4 threads; one thread pays 2–5 % for the extra calls on ViT-B/16's products
+    /// (Zen kernel, 384-column blocks against one call).
+    static func columnBlocks(m: Int, n: Int, k: Int) -> [Range<Int>] {
+        guard n >= 2 * columnBlock, Double(m) * Double(columnBlock) * Double(k) >= 8_388_608 else { return [0..<n] }
+        return stride(from: 0, to: n, by: columnBlock).map { $0..<Swift.min($0 + columnBlock, n) }
     }
 
     /// Output columns per matrix-vector call (fixed, so results do not depend on the thread count).
