@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "CamFuzz", dependencies: ["FileIO", "ImageIO", "Inference", "ONNX", "CAMKit", "FolderRuns"]),
         // Fixture paths and the suite's tolerance helper, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Inference"], path: "Tests/TestSupport"),
-        .testTarget(name: "ImageIOTests", dependencies: ["FileIO", "ImageIO", "Inference", "TestSupport"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["FileIO", "ImageIO", "Inference", "TestSupport", "CISAL"]),
         .testTarget(name: "InferenceTests", dependencies: ["FileIO", "Inference", "ONNX", "TestSupport", "CVectorMath", "CBLASStartup"]),
         // The command line in-process: parsing, validation, --help snapshots.
         .testTarget(name: "CLITests", dependencies: ["cam", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -61,10 +61,20 @@ enum IgzipPNG {
         }
     }
 
-    /// A zlib stream of `data` by igzip at `level` (1–3), in one stateless call.
-    static func deflate(_ data: inout [UInt8], level: Int, path: String) throws(ImageError) -> [UInt8] {
-        let levelBuffer = [CISAL_LVL1_BUF_SIZE, CISAL_LVL2_BUF_SIZE, CISAL_LVL3_BUF_SIZE][min(max(level, 1), 3) - 1]
-        var scratch = [UInt8](repeating: 0, count: Int(levelBuffer))
+    /// A zlib stream of `data` in one stateless igzip call: level 1 is ISA-L's level 0 with
+    /// `overlayCode`, levels 2 and 3 ISA-L's level 3. ISA-L's own levels 1 and 2 are not used:
+    /// their match finder (igzip_icf_body_h1_gr_bt.asm, ISA-L 2.30 and its current source)
+    /// hashes the input's third byte from a register that still holds the address of the
+    /// stream structure, so the bytes it writes depend on where that structure lies in memory
+    /// (found when one overlay in a few thousand came out 4 bytes longer than the same overlay
+    /// from another process: a C probe moving the structure 64 KiB at a time gave 2 to 5 other
+    /// outputs in 20,000 places). Levels 0 and 3 gave one output in every place.
+    /// `state` places the compressor's structure (ISAL's 82 KB `isal_zstream`) for the test
+    /// that moves it; by default it lies on the stack.
+    static func deflate(_ data: inout [UInt8], level: Int, path: String,
+                        state: UnsafeMutablePointer<isal_zstream>? = nil) throws(ImageError) -> [UInt8] {
+        let fast = level <= 1
+        var scratch = [UInt8](repeating: 0, count: fast ? 0 : Int(CISAL_LVL3_BUF_SIZE))
         var capacity = data.count + data.count / 16 + 1024
         while true {
             var rc: Int32 = 0
@@ -73,20 +83,29 @@ enum IgzipPNG {
             let out = [UInt8](unsafeUninitializedCapacity: capacity) { outBuf, initialized in
                 (rc, initialized) = data.withUnsafeMutableBufferPointer { inBuf in
                     scratch.withUnsafeMutableBufferPointer { lvl in
-                        var stream = isal_zstream()
-                        isal_deflate_stateless_init(&stream)
-                        stream.next_in = inBuf.baseAddress
-                        stream.avail_in = UInt32(inBuf.count)
-                        stream.next_out = outBuf.baseAddress
-                        stream.avail_out = UInt32(outBuf.count)
-                        stream.level = UInt32(min(max(level, 1), 3))
-                        stream.level_buf = lvl.baseAddress
-                        stream.level_buf_size = UInt32(lvl.count)
-                        stream.gzip_flag = UInt16(IGZIP_ZLIB)
-                        stream.end_of_stream = 1
-                        stream.flush = UInt16(NO_FLUSH)
-                        let rc = isal_deflate_stateless(&stream)
-                        return (rc, Int(stream.total_out))
+                        func call(_ stream: UnsafeMutablePointer<isal_zstream>) -> (Int32, Int) {
+                            stream.initialize(to: isal_zstream())
+                            isal_deflate_stateless_init(stream)
+                            stream.pointee.next_in = inBuf.baseAddress
+                            stream.pointee.avail_in = UInt32(inBuf.count)
+                            stream.pointee.next_out = outBuf.baseAddress
+                            stream.pointee.avail_out = UInt32(outBuf.count)
+                            if fast {
+                                stream.pointee.level = 0
+                                stream.pointee.hufftables = overlayCode.tables
+                            } else {
+                                stream.pointee.level = 3
+                                stream.pointee.level_buf = lvl.baseAddress
+                                stream.pointee.level_buf_size = UInt32(lvl.count)
+                            }
+                            stream.pointee.gzip_flag = UInt16(IGZIP_ZLIB)
+                            stream.pointee.end_of_stream = 1
+                            stream.pointee.flush = UInt16(NO_FLUSH)
+                            return (isal_deflate_stateless(stream), Int(stream.pointee.total_out))
+                        }
+                        if let state { return call(state) }
+                        var local = isal_zstream()
+                        return withUnsafeMutablePointer(to: &local, call)
                     }
                 }
             }
@@ -95,6 +114,21 @@ enum IgzipPNG {
                 throw .encodeFailed(path: path, detail: "igzip deflate failed (\(rc))")
             }
             capacity *= 2
+        }
+    }
+
+    /// The Huffman code of the fast level, made once per process from the symbol histogram of
+    /// camkit's own overlays (Sources/CISAL/overlay_histogram.h, from
+    /// Scripts/fixtures/make_overlay_huffman). ISA-L's level 0 with its default code wrote
+    /// overlays 25-30 % larger than its level 1; with this one, 1-8 % larger, as fast.
+    static let overlayCode = HuffmanCode()
+
+    /// An ISA-L Huffman code, written once before it is shared and only read afterwards.
+    final class HuffmanCode: @unchecked Sendable {
+        let tables = UnsafeMutablePointer<isal_hufftables>.allocate(capacity: 1)
+        init() {
+            let rc = camkit_overlay_hufftables(tables)
+            precondition(rc == 0, "ISA-L refused the overlay histogram's Huffman code (\(rc))")
         }
     }
 

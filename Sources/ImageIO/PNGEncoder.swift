@@ -24,7 +24,8 @@ public struct PNGEncoder: Sendable {
 
     /// The two recipes `--png-level` offers.
     public enum Level: String, Sendable, CaseIterable {
-        /// igzip level 1 with the Up filter: several times faster than zlib, files a little larger.
+        /// igzip's fast level with the Up filter: several times faster than zlib, files a little
+        /// larger.
         case fast
         /// zlib level 9 with libpng's adaptive filter choice: the smallest files, slowest.
         case best
@@ -42,8 +43,9 @@ public struct PNGEncoder: Sendable {
 
     /// Which library deflates the image data.
     public enum Deflater: Sendable {
-        /// ISA-L's igzip (levels 1–3), for 8-bit images with the none/sub/up filters; others
-        /// fall back to zlib.
+        /// ISA-L's igzip (levels 1–3: 1 is its level 0 with a Huffman code made for overlays, 2
+        /// and 3 its level 3; `IgzipPNG.deflate` says why), for 8-bit images with the
+        /// none/sub/up filters; others fall back to zlib.
         case igzip
         /// zlib through libpng (levels 0–9).
         case zlib
