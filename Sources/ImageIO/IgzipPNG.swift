@@ -104,8 +104,7 @@ enum IgzipPNG {
                             return (isal_deflate_stateless(stream), Int(stream.pointee.total_out))
                         }
                         if let state { return call(state) }
-                        var local = isal_zstream()
-                        return withUnsafeMutablePointer(to: &local, call)
+                        return withUnsafeTemporaryAllocation(of: isal_zstream.self, capacity: 1) { call($0.baseAddress!) }
                     }
                 }
             }
