@@ -8,8 +8,8 @@ static const unsigned int CISAL_LVL1_BUF_SIZE = ISAL_DEF_LVL1_DEFAULT;
 static const unsigned int CISAL_LVL3_BUF_SIZE = ISAL_DEF_LVL3_DEFAULT;
 
 /* The Huffman code of camkit's fast PNG level (ISA-L's level 0 with its own code instead of
- * ISA-L's default one): made from the symbol histogram of camkit's overlays, which every symbol
- * gets a code in whatever it counts. 0 on success. */
+ * ISA-L's default one), made from the symbol histogram of camkit's overlays; isal_create_hufftables
+ * gives every symbol a code, so symbols the histogram never saw still encode. 0 on success. */
 static inline int camkit_overlay_hufftables(struct isal_hufftables *tables) {
     struct isal_huff_histogram histogram;
     memset(&histogram, 0, sizeof histogram);
